@@ -1,0 +1,6 @@
+#ifndef CODEPIPER_VERSION_H
+#define CODEPIPER_VERSION_H
+
+#define CODEPIPER_VERSION "0.3.0"
+
+#endif
