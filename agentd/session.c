@@ -41,7 +41,9 @@ static struct {
 	char			*self_exe;
 	struct session_list	 live;
 	int			 nlive;
-	struct session_hooks	 hooks;
+	struct session_providers providers;
+	const struct session_listener *listeners[16];
+	size_t			 nlisteners;
 	void			(*ready)(void);
 	struct event		*restart_timer;
 } sessions;
@@ -88,10 +90,27 @@ status_is_live(const char *name)
 }
 
 void
-session_set_hooks(const struct session_hooks *hooks)
+session_set_providers(const struct session_providers *providers)
 {
-	sessions.hooks = *hooks;
+	sessions.providers = *providers;
 }
+
+void
+session_add_listener(const struct session_listener *listener)
+{
+	if (sessions.nlisteners == sizeof sessions.listeners /
+	    sizeof sessions.listeners[0])
+		BUG("too many session listeners");
+	sessions.listeners[sessions.nlisteners++] = listener;
+}
+
+#define NOTIFY(event, ...) do {						\
+	size_t i_;							\
+	for (i_ = 0; i_ < sessions.nlisteners; i_++) {			\
+		if (sessions.listeners[i_]->event != NULL)		\
+			sessions.listeners[i_]->event(__VA_ARGS__);	\
+	}								\
+} while (0)
 
 const char *
 session_data_dir(void)
@@ -317,6 +336,16 @@ session_set_status(struct session *s, enum session_status status)
 	s->updated_at = now_ms();
 	db_set_status(s->id, status_names[status]);
 	publish_session("session_updated", s, NULL);
+	NOTIFY(updated, s);
+}
+
+void
+session_save(struct session *s)
+{
+	s->updated_at = now_ms();
+	db_save(s, false);
+	publish_session("session_updated", s, NULL);
+	NOTIFY(updated, s);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
@@ -425,8 +454,7 @@ session_finish(struct session *s, enum session_status final)
 
 	s->pending_close = NULL;
 	kill_tmux_runtime(s);
-	if (sessions.hooks.ended != NULL)
-		sessions.hooks.ended(s);
+	NOTIFY(ended, s);
 	session_set_status(s, final);
 	if (pc != NULL)
 		teardown_worktree(s, pc->force);
@@ -472,8 +500,7 @@ tmux_output(const char *pane_id, const unsigned char *data, size_t len)
 	s->output_bytes += len;
 	if (s->status == STATUS_STARTING && !s->closing)
 		session_set_status(s, STATUS_RUNNING);
-	if (sessions.hooks.output != NULL)
-		sessions.hooks.output(s, data, len);
+	NOTIFY(output, s, data, len);
 }
 
 static void
@@ -604,6 +631,7 @@ create_launched(bool ok, const char *out, void *arg)
 	publish_session(ctx->resumed ? "session_updated" : "session_created", s, NULL);
 	log_info("session %s started (%s in %s, pid %d)", s->id, s->provider->id,
 	    s->cwd, (int)s->pid);
+	NOTIFY(started, s);
 	ctx->done(s, ctx->resumed ? 200 : 201, NULL, ctx->arg);
 	free(ctx->launch_path);
 	free(ctx);
@@ -721,13 +749,13 @@ session_create(const struct session_spec *spec_in, session_done_cb done, void *a
 		spec.id = id;
 	}
 	if (spec.env_set_ids != NULL && json_array_size(spec.env_set_ids) > 0) {
-		if (sessions.hooks.resolve_env_sets == NULL) {
+		if (sessions.providers.resolve_env_sets == NULL) {
 			cause = xprintf("Env set not found: %s", json_string_value(
 			    json_array_get(spec.env_set_ids, 0)));
 			status = 404;
 			goto fail;
 		}
-		if (sessions.hooks.resolve_env_sets(spec.env_set_ids, &set_vars,
+		if (sessions.providers.resolve_env_sets(spec.env_set_ids, &set_vars,
 		    &status, &cause) != 0)
 			goto fail;
 	}
@@ -769,8 +797,8 @@ session_create(const struct session_spec *spec_in, session_done_cb done, void *a
 	}
 	s->hook_secret = getenv("CODEPIPER_SECRET") != NULL ?
 	    xstrdup(getenv("CODEPIPER_SECRET")) : random_hex(32);
-	if (sessions.hooks.prepare != NULL && spec.provider->native_hooks) {
-		settings = sessions.hooks.prepare(s, runtime, &cause);
+	if (sessions.providers.prepare != NULL && spec.provider->native_hooks) {
+		settings = sessions.providers.prepare(s, runtime, &cause);
 		if (settings == NULL && cause != NULL) {
 			session_free(s);
 			remove_tree(runtime);
@@ -1255,6 +1283,7 @@ adopt_listing(bool ok, const char *out, void *arg)
 			s = adopt_row(stmt, p);
 		if (s != NULL) {
 			session_attach_live(s);
+			NOTIFY(started, s);
 			p->tag[0] = '\0';	/* claimed */
 			adopted++;
 			continue;

@@ -122,20 +122,33 @@ json_t	*session_list_json(const char *provider, const char *status);
 const char *session_data_dir(void);
 char	*session_runtime_dir(const char *id);
 
-/* Installed by other modules. */
-struct session_hooks {
-	/* claude: write settings + hook script; returns settings path or NULL. */
+/*
+ * Other modules plug in here. Providers (one each): prepare writes a claude
+ * session's settings and hook script and returns the settings path (NULL
+ * with *cause on failure); resolve_env_sets merges env sets (-1 with a cause
+ * and *status, 404 for an unknown id). Listeners (any number, called in
+ * registration order): started (created, resumed or adopted), ended (before
+ * the session is freed), output (every chunk of pane output), updated
+ * (status or metadata changed).
+ */
+struct session_providers {
 	char	*(*prepare)(struct session *s, const char *runtime_dir,
 		    char **cause);
-	/* Called when a session ends (files to delete etc.). */
-	void	 (*ended)(struct session *s);
-	/* Called with every chunk of pane output. */
-	void	 (*output)(struct session *s, const unsigned char *data,
-		    size_t len);
-	/* Merge env sets; 0, or -1 with a cause and *status (404 unknown). */
 	int	 (*resolve_env_sets)(json_t *ids, json_t **vars, int *status,
 		    char **cause);
 };
-void	 session_set_hooks(const struct session_hooks *hooks);
+void	 session_set_providers(const struct session_providers *providers);
+
+struct session_listener {
+	void	(*started)(struct session *s);
+	void	(*ended)(struct session *s);
+	void	(*output)(struct session *s, const unsigned char *data,
+		    size_t len);
+	void	(*updated)(struct session *s);
+};
+void	 session_add_listener(const struct session_listener *listener);
+
+/* Persist s->metadata and s->transcript_path (after a hook changed them). */
+void	 session_save(struct session *s);
 
 #endif
