@@ -46,6 +46,7 @@ static struct {
 	size_t			 nlisteners;
 	void			(*ready)(void);
 	struct event		*restart_timer;
+	struct event		*subscribe_timer;
 } sessions;
 
 static const char *status_names[] = {
@@ -533,12 +534,42 @@ tmux_lost(void)
 	evtimer_add(sessions.restart_timer, &tv);
 }
 
+static void	subscribe_pane_death(void);
+
 static void
-tmux_started(bool ok, const char *out, void *arg)
+subscribe_retry(evutil_socket_t fd, short what, void *arg)
 {
-	if (ok)
+	subscribe_pane_death();
+}
+
+/* tmux refuses the subscription until our client has finished attaching
+ * to the hub (when the hub already existed); try again shortly. */
+static void
+subscribed(bool ok, const char *out, void *arg)
+{
+	struct timeval tv = { 0, 50 * 1000 };
+
+	if (ok) {
 		log_info("tmux control client ready on server -L %s",
 		    sessions.tmux_socket);
+		return;
+	}
+	if (!tmux_is_running())
+		return;
+	log_debug("tmux subscription not accepted yet (%s); retrying", out);
+	if (sessions.subscribe_timer == NULL)
+		sessions.subscribe_timer = evtimer_new(sessions.base,
+		    subscribe_retry, NULL);
+	evtimer_add(sessions.subscribe_timer, &tv);
+}
+
+/* Pane death as an event: tmux re-evaluates this once a second and reports
+ * only changes. */
+static void
+subscribe_pane_death(void)
+{
+	tmux_command(subscribed, NULL,
+	    "refresh-client -B \"dead:%%*:#{pane_dead}:#{pane_dead_status}\"");
 }
 
 static int
@@ -547,10 +578,7 @@ start_tmux(char **cause)
 	if (tmux_start(sessions.base, sessions.tmux_socket, sessions.tmux_config,
 	    &tmux_event_handlers, cause) != 0)
 		return -1;
-	/* Pane death as an event: tmux re-evaluates this once a second and
-	 * reports only changes. */
-	tmux_command(tmux_started, NULL,
-	    "refresh-client -B \"dead:%%*:#{pane_dead}:#{pane_dead_status}\"");
+	subscribe_pane_death();
 	return 0;
 }
 
@@ -1425,7 +1453,9 @@ sessions_shutdown(bool preserve)
 	}
 	if (sessions.restart_timer != NULL)
 		event_free(sessions.restart_timer);
-	sessions.restart_timer = NULL;
+	if (sessions.subscribe_timer != NULL)
+		event_free(sessions.subscribe_timer);
+	sessions.restart_timer = sessions.subscribe_timer = NULL;
 	tmux_drain(2000);
 	tmux_stop();
 	free(sessions.data_dir);

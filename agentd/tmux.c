@@ -35,6 +35,7 @@ static struct {
 	struct pending_list	 pending;
 	/* Inside a %begin ... %end block: collecting the reply's lines. */
 	bool			 in_block;
+	bool			 block_ours;	/* flags 1: a command we sent */
 	char			 block_tag[64];	/* "<time> <number>" of %begin */
 	char			*block;
 	size_t			 block_len, block_cap;
@@ -121,6 +122,12 @@ finish_block(bool ok)
 	struct pending_command *pc = TAILQ_FIRST(&tmux.pending);
 
 	tmux.in_block = false;
+	if (!tmux.block_ours) {
+		/* The command on tmux's own command line (new-session -A) has
+		 * one reply, or two when it attached to an existing hub. */
+		tmux.block_len = 0;
+		return;
+	}
 	if (pc == NULL) {
 		log_warn("tmux: a reply arrived for no command");
 		return;
@@ -189,6 +196,7 @@ handle_line(char *line, size_t len)
 			n = sizeof tmux.block_tag - 1;
 		memcpy(tmux.block_tag, line + 7, n);
 		tmux.block_tag[n] = '\0';
+		tmux.block_ours = strcmp(flags, " 0") != 0;
 		tmux.in_block = true;
 		tmux.block_len = 0;
 		return;
@@ -328,8 +336,6 @@ tmux_start(struct event_base *base, const char *socket_name,
 	tmux.bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(tmux.bev, on_read, NULL, on_event, NULL);
 	bufferevent_enable(tmux.bev, EV_READ | EV_WRITE);
-	/* The command on tmux's own command line gets the first reply block. */
-	queue_pending(NULL, NULL);
 	return 0;
 }
 

@@ -101,12 +101,12 @@ wait_for eval 'session_output '"$id"' | grep -qF "echo: quote \" dollar \$HOME s
 ok $? "text with quotes, \$, ;, backslash, ~ and UTF-8 echoed intact"
 # Several 16 KB tmux buffer chunks; the stand-in reads byte by byte, so
 # keep the echoed one moderate and check a 1 MB one is taken without harm.
-printf '{"text":"%s"}' "$(head -c 40000 /dev/zero | tr '\0' 'x')" >"$tmp/big.json"
+printf '{"text":"%s"}' "$(head -c 20000 /dev/zero | tr '\0' 'x')" >"$tmp/big.json"
 call POST "/sessions/$id/send" "@$tmp/big.json"
-is "$STATUS" 200 "a 40 KB text is accepted"
+is "$STATUS" 200 "a 20 KB text is accepted"
 transcript=$HOME/.claude/projects/${work//[^a-zA-Z0-9]/-}/$id.jsonl
-wait_for -t 30 eval "jq -e 'select(.type==\"user\") | .message.content | strings | select(. == (\"x\" * 40000))' '$transcript' >/dev/null"
-ok $? "the 40 KB text arrives whole (the agent's transcript holds it)"
+wait_for -t 30 eval "jq -e 'select(.type==\"user\") | .message.content | strings | select(. == (\"x\" * 20000))' '$transcript' >/dev/null"
+ok $? "the 20 KB text arrives whole (the agent's transcript holds it)"
 printf '{"text":"%s"}' "$(head -c 1048577 /dev/zero | tr '\0' 'y')" >"$tmp/huge.json"
 call POST "/sessions/$id/send" "@$tmp/huge.json"
 is "$STATUS" 413 "a body over 1 MiB is refused"
