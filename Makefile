@@ -126,13 +126,13 @@ test: deps-check
 		$(MAKE) browser; fi
 
 browser: deps-check san
-	sh scripts/browser-tests.sh
+	bash scripts/browser-tests.sh
 
 run: deps-check all
 	sh scripts/run.sh
 
 bench: deps-check all
-	sh bench/run.sh
+	bash bench/run.sh
 
 clean:
 	rm -rf build
