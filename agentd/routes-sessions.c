@@ -9,9 +9,12 @@
 #include "events.h"
 #include "git.h"
 #include "keys.h"
+#include "multipart.h"
 #include "routes.h"
 #include "session-request.h"
 #include "session.h"
+#include "terminal.h"
+#include "uploads.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -488,6 +491,201 @@ get_transcript_events(struct request *req)
 	list_events(req, "transcript");
 }
 
+static void
+post_upload_image(struct request *req)
+{
+	static const char *const allowed[] = { "image/png", "image/jpeg",
+	    "image/gif", "image/webp", NULL };
+	const char *id = request_param(req, "id");
+	struct multipart_part part;
+	const char *problem;
+	char *name = NULL, *path = NULL, *cause = NULL;
+	json_t *row;
+	size_t i;
+	int rc;
+
+	if (session_find(id) == NULL) {
+		if ((row = session_db_json(id)) == NULL) {
+			reply_not_found(req, id);
+			return;
+		}
+		json_decref(row);
+	}
+	rc = multipart_find(request_header(req, "Content-Type"), req->body,
+	    req->body_len, "image", &part);
+	if (rc < 0) {
+		reply_error(req, 400, "Invalid multipart form data. Send image as "
+		    "'image' field.");
+		return;
+	}
+	if (rc > 0 || !part.is_file) {
+		multipart_part_free(&part);
+		reply_error(req, 400, "Missing required field: image");
+		return;
+	}
+	if (part.len > UPLOAD_IMAGE_MAX) {
+		reply_error(req, 400, "Image too large (%.1fMB, max 10MB)",
+		    part.len / (1024.0 * 1024.0));
+		goto out;
+	}
+	if (part.len == 0) {
+		reply_error(req, 400, "Image file is empty");
+		goto out;
+	}
+	for (i = 0; allowed[i] != NULL; i++) {
+		if (part.content_type != NULL &&
+		    strcmp(part.content_type, allowed[i]) == 0)
+			break;
+	}
+	if (allowed[i] == NULL) {
+		reply_error(req, 400, "Invalid image type: %s. Allowed: PNG, JPEG, "
+		    "GIF, WebP", part.content_type ? part.content_type : "(none)");
+		goto out;
+	}
+	if ((problem = upload_check_image(part.content_type, part.data,
+	    part.len)) != NULL) {
+		reply_error(req, 400, "%s", problem);
+		goto out;
+	}
+	name = upload_sanitize_name(part.filename);
+	if (upload_store(id, name, part.data, part.len, &path, &cause) != 0) {
+		reply_error(req, 500, "%s", cause);
+		goto out;
+	}
+	reply_json(req, 200, json_pack("{s:s,s:s}", "path", path,
+	    "filename", *part.filename ? part.filename : name));
+out:
+	multipart_part_free(&part);
+	free(name);
+	free(path);
+	free(cause);
+}
+
+/* Terminal routes answer every failure with 400 (spec). */
+static struct session *
+terminal_session(struct request *req)
+{
+	const char *id = request_param(req, "id");
+	struct session *s = session_find(id);
+
+	if (s == NULL || s->closing) {
+		reply_error(req, 400, "Session not found: %s", id);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+info_done(json_t *info, const char *error, void *arg)
+{
+	if (info == NULL)
+		reply_error(arg, 400, "%s", error);
+	else
+		reply_json(arg, 200, info);
+}
+
+static void
+get_terminal_info(struct request *req)
+{
+	struct session *s;
+
+	if ((s = terminal_session(req)) != NULL)
+		terminal_info(s, info_done, req);
+}
+
+static void
+post_terminal_mode(struct request *req)
+{
+	struct session *s;
+	json_t *body;
+	const char *mode;
+
+	if ((body = request_object(req)) == NULL)
+		return;
+	mode = json_string_value(json_object_get(body, "mode"));
+	if (mode == NULL || (strcmp(mode, "scroll") != 0 &&
+	    strcmp(mode, "interactive") != 0)) {
+		reply_error(req, 400, "mode must be \"scroll\" or \"interactive\"");
+		return;
+	}
+	if ((s = terminal_session(req)) == NULL)
+		return;
+	terminal_set_mode(s, strcmp(mode, "scroll") == 0);
+	reply_json(req, 200, json_pack("{s:b,s:s}", "success", 1, "mode", mode));
+}
+
+static void
+post_terminal_scroll(struct request *req)
+{
+	struct session *s;
+	json_t *body, *lines_value;
+	const char *direction, *edge;
+	int lines = 1;
+
+	if ((body = request_object(req)) == NULL)
+		return;
+	edge = json_string_value(json_object_get(body, "edge"));
+	direction = json_string_value(json_object_get(body, "direction"));
+	lines_value = json_object_get(body, "lines");
+	if (edge != NULL) {
+		if (strcmp(edge, "top") != 0 && strcmp(edge, "bottom") != 0) {
+			reply_error(req, 400, "edge must be \"top\" or \"bottom\"");
+			return;
+		}
+	} else if (direction == NULL || (strcmp(direction, "up") != 0 &&
+	    strcmp(direction, "down") != 0)) {
+		reply_error(req, 400, "direction must be \"up\" or \"down\"");
+		return;
+	}
+	if (lines_value != NULL) {
+		if (!json_is_integer(lines_value) ||
+		    json_integer_value(lines_value) < 1 ||
+		    json_integer_value(lines_value) > 1000) {
+			reply_error(req, 400, "lines must be an integer from 1 to 1000");
+			return;
+		}
+		lines = (int)json_integer_value(lines_value);
+	}
+	if ((s = terminal_session(req)) == NULL)
+		return;
+	terminal_scroll(s, direction != NULL && strcmp(direction, "up") == 0, lines,
+	    json_is_true(json_object_get(body, "page")), edge);
+	reply_success(req);
+}
+
+static void
+post_terminal_search(struct request *req)
+{
+	struct session *s;
+	json_t *body, *query;
+	const char *action;
+
+	if ((body = request_object(req)) == NULL)
+		return;
+	query = json_object_get(body, "query");
+	action = json_string_value(json_object_get(body, "action"));
+	if (query != NULL) {
+		if (!json_is_string(query) || json_string_length(query) == 0 ||
+		    json_string_length(query) > 1000 ||
+		    strlen(json_string_value(query)) != json_string_length(query)) {
+			reply_error(req, 400, "query must be 1 to 1000 characters");
+			return;
+		}
+	} else if (action == NULL || (strcmp(action, "next") != 0 &&
+	    strcmp(action, "previous") != 0 && strcmp(action, "cancel") != 0)) {
+		reply_error(req, 400, "Send a query, or an action: next, previous "
+		    "or cancel");
+		return;
+	}
+	if ((s = terminal_session(req)) == NULL)
+		return;
+	if (query != NULL)
+		terminal_search(s, json_string_value(query));
+	else
+		terminal_search_action(s, action);
+	reply_success(req);
+}
+
 const struct route routes_sessions[] = {
 	{ "GET",  "/sessions", get_sessions, 0 },
 	{ "POST", "/sessions", post_sessions, ROUTE_JSON },
@@ -504,6 +702,11 @@ const struct route routes_sessions[] = {
 	{ "POST", "/sessions/:id/keys", post_keys, ROUTE_JSON },
 	{ "GET",  "/sessions/:id/output", get_output, ROUTE_AGENT_OK },
 	{ "POST", "/sessions/:id/resize", post_resize, ROUTE_JSON },
+	{ "POST", "/sessions/:id/upload-image", post_upload_image, ROUTE_UPLOAD },
+	{ "GET",  "/sessions/:id/terminal/info", get_terminal_info, 0 },
+	{ "POST", "/sessions/:id/terminal/mode", post_terminal_mode, ROUTE_JSON },
+	{ "POST", "/sessions/:id/terminal/scroll", post_terminal_scroll, ROUTE_JSON },
+	{ "POST", "/sessions/:id/terminal/search", post_terminal_search, ROUTE_JSON },
 	{ "GET",  "/sessions/:id/events", get_events, ROUTE_AGENT_OK },
 	{ "GET",  "/sessions/:id/transcript/events", get_transcript_events,
 	    ROUTE_AGENT_OK },
