@@ -383,9 +383,10 @@ get_output(struct request *req)
 			reply_not_found(req, id);
 			return;
 		}
-		reply_json(req, 409, json_pack("{s:s,s:O}", "error",
-		    "Session is not actively managed", "status",
+		char *msg = xprintf("Session is not actively managed: %s", id);
+		reply_json(req, 409, json_pack("{s:s,s:O}", "error", msg, "status",
 		    json_object_get(row, "status")));
+		free(msg);
 		json_decref(row);
 		return;
 	}

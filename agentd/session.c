@@ -90,10 +90,14 @@ status_is_live(const char *name)
 	return s >= 0 && s != STATUS_STOPPED && s != STATUS_CRASHED;
 }
 
+/* Additive: each module sets its own provider, NULL fields keep theirs. */
 void
 session_set_providers(const struct session_providers *providers)
 {
-	sessions.providers = *providers;
+	if (providers->prepare != NULL)
+		sessions.providers.prepare = providers->prepare;
+	if (providers->resolve_env_sets != NULL)
+		sessions.providers.resolve_env_sets = providers->resolve_env_sets;
 }
 
 void
@@ -1076,7 +1080,7 @@ session_send_keys(struct session *s, json_t *tmux_keys)
 	json_array_foreach(tmux_keys, i, key) {
 		const char *name = json_string_value(key);
 		quoted = tmux_quote(name, strlen(name));
-		tmux_command(NULL, NULL, "send-keys -t %s %s", s->pane_id, quoted);
+		tmux_command(NULL, NULL, "send-keys -t %s -- %s", s->pane_id, quoted);
 		free(quoted);
 	}
 	return 0;
