@@ -23,6 +23,11 @@
 #define STARTING_GRACE_MS	150
 /* A graceful stop: Ctrl+D, Ctrl+C, then this long before the kill. */
 #define STOP_GRACE_MS		500
+/* output.log (the last screen, read by `codepiper tail`) is rewritten once
+ * output has been quiet this long, or at least this often while it flows:
+ * an idle pane costs nothing. */
+#define OUTPUT_LOG_QUIET_MS	1000
+#define OUTPUT_LOG_MAX_AGE_MS	5000
 /* tmux chunks: a command line stays well below any pipe or parser limit. */
 #define PASTE_CHUNK		(16 * 1024)
 
@@ -373,6 +378,8 @@ session_free(struct session *s)
 {
 	if (s->timer != NULL)
 		event_free(s->timer);
+	if (s->output_log_timer != NULL)
+		event_free(s->output_log_timer);
 	free(s->id);
 	free(s->cwd);
 	free(s->transcript_path);
@@ -496,6 +503,46 @@ arm_timer(struct session *s, int ms, event_callback_fn fn)
 /* ---- tmux events ----------------------------------------------------- */
 
 static void
+output_log_captured(bool ok, const char *text, void *arg)
+{
+	char *id = arg, *dir, *path;
+
+	if (ok && session_find(id) != NULL) {
+		dir = session_runtime_dir(id);
+		path = xprintf("%s/output.log", dir);
+		if (write_file_atomic(path, text, strlen(text), 0600) != 0)
+			log_debug("session %s: writing output.log: %s", id,
+			    strerror(errno));
+		free(path);
+		free(dir);
+	}
+	free(id);
+}
+
+static void
+output_log_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	session_capture(s, output_log_captured, xstrdup(s->id));
+}
+
+static void
+schedule_output_log(struct session *s)
+{
+	struct timeval quiet = { OUTPUT_LOG_QUIET_MS / 1000,
+	    (OUTPUT_LOG_QUIET_MS % 1000) * 1000 };
+
+	if (s->output_log_timer == NULL)
+		s->output_log_timer = evtimer_new(sessions.base, output_log_due, s);
+	if (!evtimer_pending(s->output_log_timer, NULL))
+		s->output_log_pending_since = now_ms();
+	else if (now_ms() - s->output_log_pending_since > OUTPUT_LOG_MAX_AGE_MS)
+		return;	/* flowing for a while: let the pending write happen */
+	evtimer_add(s->output_log_timer, &quiet);
+}
+
+static void
 tmux_output(const char *pane_id, const unsigned char *data, size_t len)
 {
 	struct session *s = session_find_by_pane(pane_id);
@@ -503,6 +550,7 @@ tmux_output(const char *pane_id, const unsigned char *data, size_t len)
 	if (s == NULL)
 		return;
 	s->output_bytes += len;
+	schedule_output_log(s);
 	if (s->status == STATUS_STARTING && !s->closing)
 		session_set_status(s, STATUS_RUNNING);
 	NOTIFY(output, s, data, len);
@@ -1081,6 +1129,26 @@ session_send_keys(struct session *s, json_t *tmux_keys)
 		const char *name = json_string_value(key);
 		quoted = tmux_quote(name, strlen(name));
 		tmux_command(NULL, NULL, "send-keys -t %s -- %s", s->pane_id, quoted);
+		free(quoted);
+	}
+	return 0;
+}
+
+int
+session_send_literal(struct session *s, const char *data, size_t len)
+{
+	size_t off, n;
+	char *quoted;
+
+	if (s->closing)
+		return -1;
+	tmux_command(NULL, NULL, "if-shell -F -t %s \"#{pane_in_mode}\" "
+	    "\"send-keys -t %s -X cancel\"", s->pane_id, s->pane_id);
+	for (off = 0; off < len; off += n) {
+		n = len - off > PASTE_CHUNK ? PASTE_CHUNK : len - off;
+		quoted = tmux_quote(data + off, n);
+		tmux_command(NULL, NULL, "send-keys -l -t %s -- %s", s->pane_id,
+		    quoted);
 		free(quoted);
 	}
 	return 0;

@@ -58,6 +58,8 @@ struct session {
 	struct event		*timer;
 	struct pending_close	*pending_close;
 	uint64_t		 output_bytes;
+	struct event		*output_log_timer;
+	int64_t			 output_log_pending_since;	/* ms */
 	TAILQ_ENTRY(session)	 entry;
 };
 TAILQ_HEAD(session_list, session);
@@ -103,6 +105,9 @@ void	 session_resume(const char *id, session_done_cb done, void *arg);
 int	 session_send_text(struct session *s, const char *text, size_t len,
 	     bool newline);
 int	 session_send_keys(struct session *s, json_t *tmux_keys);
+/* Bytes typed as a terminal sends them (control characters and escape
+ * sequences keep their meaning: "\r" is Enter, "\x1b[A" is Up). */
+int	 session_send_literal(struct session *s, const char *data, size_t len);
 void	 session_capture(struct session *s,
 	     void (*done)(bool ok, const char *text, void *arg), void *arg);
 void	 session_resize(struct session *s, int cols, int rows,
@@ -129,7 +134,8 @@ char	*session_runtime_dir(const char *id);
  * and *status, 404 for an unknown id). Listeners (any number, called in
  * registration order): started (created, resumed or adopted), ended (before
  * the session is freed), output (every chunk of pane output), updated
- * (status or metadata changed).
+ * (status or metadata changed). session_set_providers is additive: only
+ * the non-NULL fields are installed, so each module sets its own.
  */
 struct session_providers {
 	char	*(*prepare)(struct session *s, const char *runtime_dir,

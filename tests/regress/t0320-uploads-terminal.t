@@ -59,6 +59,9 @@ wait_for eval 'session_output '"$id"' | grep -q "^echo: back to typing$"'
 ok $? "send leaves copy mode first"
 call GET "/sessions/$id/terminal/info"
 is "$(jq -r .mode <<<"$BODY")" interactive "interactive again"
+wait_for eval 'grep -q "^echo: back to typing" "$CODEPIPER_HOME/sessions/'"$id"'/output.log"'
+ok $? "output.log holds the last screen once output is quiet"
+is "$(stat -c %a "$CODEPIPER_HOME/sessions/$id/output.log")" 600 "owner-only"
 call GET "/sessions/00000000-0000-0000-0000-000000000000/terminal/info"
 is "$STATUS" 400 "terminal routes answer 400 for unknown sessions"
 
