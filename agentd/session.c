@@ -557,12 +557,34 @@ tmux_output(const char *pane_id, const unsigned char *data, size_t len)
 }
 
 static void
+exit_status_unknown(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	log_warn("session %s: agent exited, tmux never reported its status",
+	    s->id);
+	session_finish(s, s->closing ? STATUS_STOPPED : STATUS_CRASHED);
+}
+
+static void
 tmux_pane_dead(const char *pane_id, int exit_status)
 {
 	struct session *s = session_find_by_pane(pane_id);
 
 	if (s == NULL)
 		return;
+	if (exit_status < 0) {
+		/*
+		 * tmux 3.3 sometimes leaves a dead pane's process unreaped until
+		 * another of its children exits. Give it one: the reap brings
+		 * the real status in the next subscription report. Give up
+		 * after a few seconds rather than show a dead agent as live.
+		 */
+		tmux_command(NULL, NULL, "run-shell -b true");
+		if (s->pending_close == NULL)
+			arm_timer(s, 5000, exit_status_unknown);
+		return;
+	}
 	log_info("session %s: agent exited with status %d", s->id, exit_status);
 	if (s->pending_close != NULL || s->closing)
 		session_finish(s, STATUS_STOPPED);

@@ -165,7 +165,8 @@ handle_subscription(char *line)
 	}
 	if (pane == NULL || *pane != '%' || value[0] != '1' || value[1] != ':')
 		return;
-	status = value[2] != '\0' ? atoi(value + 2) : 1;
+	/* Dead but not yet reaped by tmux: the status is still unknown. */
+	status = value[2] != '\0' ? atoi(value + 2) : -1;
 	if (tmux.events.pane_dead != NULL)
 		tmux.events.pane_dead(pane, status);
 }

@@ -26,6 +26,7 @@ typedef void (*tmux_reply_cb)(bool ok, const char *output, void *arg);
 struct tmux_events {
 	void	(*output)(const char *pane_id, const unsigned char *data,
 		    size_t len);
+	/* exit_status is -1 while tmux has not reaped the process yet. */
 	void	(*pane_dead)(const char *pane_id, int exit_status);
 	/* The control client or the tmux server went away. */
 	void	(*lost)(void);
