@@ -31,7 +31,8 @@ LIBS_FCGI   = -lfcgi -lpthread
 LIBS_WS     = $(shell pkg-config --libs libwebsockets 2>/dev/null) -ljansson
 
 COMMON_SRCS = $(wildcard common/*.c)
-AGENTD_SRCS = $(filter-out agentd/main.c,$(wildcard agentd/*.c)) $(O)/gen/migrations.c
+AGENTD_SRCS = $(filter-out agentd/main.c,$(wildcard agentd/*.c)) $(O)/gen/migrations.c \
+	      $(O)/gen/nginx-template.c
 CLI_SRCS    = $(wildcard cli/*.c)
 FCGI_SRCS   = $(wildcard fcgi/fcgi-*.c)
 WS_SRCS     = $(wildcard fcgi/ws-*.c)
@@ -70,6 +71,15 @@ $(O)/obj/$(O)/gen/migrations.o: $(O)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The nginx configuration template agentd renders for --web (agentd/web.c).
+$(O)/gen/nginx-template.c: nginx/nginx.conf.template scripts/embed-text.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-text.sh nginx_conf_template $< > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/$(O)/gen/nginx-template.o: $(O)/gen/nginx-template.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 $(COMMON_LIB): $(call obj,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -100,7 +110,7 @@ $(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(AGENTD_LIB) $(COMMON_LIB)
 
 $(O)/tests/tools/%: $(call obj,tests/tools/%.c) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -loath -lpthread -lm
 
 san:
 	$(MAKE) O=build/san SAN=1 all
@@ -129,7 +139,7 @@ browser: deps-check san
 	bash scripts/browser-tests.sh
 
 run: deps-check all
-	sh scripts/run.sh
+	CODEPIPER_BIN=$(CURDIR)/$(O)/bin sh scripts/run.sh
 
 bench: deps-check all
 	bash bench/run.sh

@@ -14,6 +14,12 @@ static struct subscriber *subscribers;
 static size_t nsubscribers;
 static int next_handle = 1;
 
+bool
+broadcast_has_subscribers(void)
+{
+	return nsubscribers > 0;
+}
+
 void
 broadcast_publish(const char *topic, json_t *msg)
 {

@@ -7,10 +7,14 @@
 #ifndef CODEPIPER_BROADCAST_H
 #define CODEPIPER_BROADCAST_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 typedef void (*broadcast_cb)(const char *topic, json_t *msg, void *arg);
 
+/* Whether anyone listens: lets a publisher skip building a message. */
+bool	broadcast_has_subscribers(void);
 /* Steals msg. */
 void	broadcast_publish(const char *topic, json_t *msg);
 int	broadcast_subscribe(broadcast_cb cb, void *arg);	/* returns a handle */

@@ -81,6 +81,10 @@ db_open(const char *path, char **cause)
 		return -1;
 	}
 	close(fd);
+	/* No allocation statistics: nobody reads them, and keeping them takes
+	 * a global mutex on every allocation (12 % of a transcript catch-up).
+	 * Only possible before SQLite initialises; harmless after. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(cause, "opening %s: %s", path, sqlite3_errmsg(db));
@@ -89,9 +93,17 @@ db_open(const char *path, char **cause)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	/*
+	 * temp_store: statement journals in memory. A statement that may
+	 * abort (a foreign key, a trigger) inside a larger transaction keeps
+	 * one; on disk it costs a write per page, and transcript batches are
+	 * such transactions (2.4 million writes for a 100 MB transcript on
+	 * disk, 0.15 million in memory).
+	 */
 	if (db_exec("PRAGMA journal_mode = WAL") != 0 ||
 	    db_exec("PRAGMA synchronous = NORMAL") != 0 ||
-	    db_exec("PRAGMA foreign_keys = ON") != 0) {
+	    db_exec("PRAGMA foreign_keys = ON") != 0 ||
+	    db_exec("PRAGMA temp_store = MEMORY") != 0) {
 		xasprintf(cause, "configuring %s: %s", path, db_errmsg());
 		db_close();
 		return -1;

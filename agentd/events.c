@@ -41,6 +41,41 @@ event_record(const char *session_id, const char *source, const char *type,
 	return id;
 }
 
+int64_t
+event_record_text(const char *session_id, const char *source, const char *type,
+    const char *payload, size_t len, bool publish)
+{
+	sqlite3_stmt *stmt = db_stmt("INSERT INTO events (session_id, ts, source, "
+	    "type, payload_json) VALUES (?, ?, ?, ?, ?)");
+	int64_t ts = now_ms(), id;
+	char stamp[ISO_TIME_LEN], *topic;
+	json_t *parsed;
+
+	sqlite3_bind_text(stmt, 1, session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ts);
+	sqlite3_bind_text(stmt, 3, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, payload, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		log_warn("event_record_text: %s", db_errmsg());
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	id = sqlite3_last_insert_rowid(db_handle());
+	if (!publish || !broadcast_has_subscribers())
+		return id;
+	parsed = json_loadb(payload, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	topic = xprintf("session:%s:events", session_id);
+	broadcast_publish(topic, json_pack("{s:s,s:s,s:{s:I,s:s,s:s,s:s,s:s,s:o}}",
+	    "type", "session_event", "sessionId", session_id,
+	    "event", "id", (json_int_t)id, "sessionId", session_id,
+	    "timestamp", iso_time(ts, stamp), "source", source, "type", type,
+	    "payload", parsed != NULL ? parsed : json_object()));
+	free(topic);
+	return id;
+}
+
 json_t *
 event_list(const struct event_query *q)
 {

@@ -5,6 +5,8 @@
 #ifndef CODEPIPER_EVENTS_H
 #define CODEPIPER_EVENTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -13,6 +15,14 @@
  * id or -1. payload is borrowed. */
 int64_t	 event_record(const char *session_id, const char *source,
 	     const char *type, json_t *payload);
+
+/*
+ * The same with the payload as JSON text (valid, len bytes, stored as it
+ * is): for transcript lines, which arrive as text and are large. It is
+ * parsed for publishing only when publish is true and someone subscribes.
+ */
+int64_t	 event_record_text(const char *session_id, const char *source,
+	     const char *type, const char *payload, size_t len, bool publish);
 
 struct event_query {
 	const char	*session_id;

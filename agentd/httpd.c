@@ -198,7 +198,23 @@ request_header(struct request *req, const char *name)
 bool
 request_is_gone(struct request *req)
 {
-	return req->ev == NULL || evhttp_request_get_connection(req->ev) == NULL;
+	struct evhttp_connection *conn;
+	struct bufferevent *bev;
+	ssize_t n;
+	char c;
+	int fd;
+
+	if (req->ev == NULL ||
+	    (conn = evhttp_request_get_connection(req->ev)) == NULL)
+		return true;
+	/* While a reply is held libevent does not read the connection, so it
+	 * never sees the peer's EOF: peek at the socket. */
+	if ((bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1)
+		return false;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
 }
 
 json_t *
@@ -279,9 +295,12 @@ stream_closed(struct evhttp_connection *conn, void *arg)
 	struct stream_ctx *ctx = arg;
 	struct request *req = ctx->req;
 
+	/* Once: freeing the connection below must not call us again. */
+	evhttp_connection_set_closecb(conn, NULL, NULL);
 	if (ctx->on_close != NULL)
 		ctx->on_close(req, ctx->arg);
-	/* The request was detached from the dying connection; end frees it. */
+	/* The request was detached from the dying connection; end frees it.
+	 * One that stream_end() finished is libevent's (req->ev is NULL). */
 	if (req->ev != NULL)
 		evhttp_send_reply_end(req->ev);
 	req->ev = NULL;
@@ -320,6 +339,19 @@ stream_send(struct request *req, const char *data, size_t len)
 	evbuffer_free(buf);
 }
 
+size_t
+stream_pending(struct request *req)
+{
+	struct evhttp_connection *conn;
+	struct bufferevent *bev;
+
+	if (req->ev == NULL ||
+	    (conn = evhttp_request_get_connection(req->ev)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(bev));
+}
+
 void
 stream_end(struct request *req)
 {
@@ -331,6 +363,8 @@ stream_end(struct request *req)
 		evhttp_send_reply_end(req->ev);
 		evhttp_connection_free_on_completion(conn);
 	}
+	/* libevent frees its request once the end is sent: no more use. */
+	req->ev = NULL;
 }
 
 static void
@@ -371,6 +405,12 @@ dispatch(struct request *req)
 	const struct route *r, *found = NULL;
 	bool path_known = false;
 
+	/* auth.md §6.10: the CLI's reset routes do not exist for the web. */
+	if (req->listener == LISTENER_WEB &&
+	    strncmp(req->path, "/auth/cli/", 10) == 0) {
+		reply_error(req, 404, "Not found");
+		return;
+	}
 	for (table = routes_all(); *table != NULL && found == NULL; table++) {
 		for (r = *table; r->method != NULL; r++) {
 			if (!route_match(r->pattern, req->path, NULL))

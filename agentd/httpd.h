@@ -119,5 +119,8 @@ void		 stream_start(struct request *req,
 		     void (*on_close)(struct request *req, void *arg), void *arg);
 void		 stream_send(struct request *req, const char *data, size_t len);
 void		 stream_end(struct request *req);
+/* Bytes of the stream the peer has not read yet (the connection's output
+ * buffer): how far behind a slow client is. */
+size_t		 stream_pending(struct request *req);
 
 #endif

@@ -12,24 +12,40 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <sodium.h>
 
+#include "auth.h"
 #include "daemon.h"
 #include "db.h"
+#include "envsets.h"
 #include "git.h"
+#include "hooks.h"
 #include "httpd.h"
+#include "identity.h"
 #include "launch.h"
 #include "log.h"
+#include "origin.h"
+#include "permission.h"
+#include "policy-store.h"
+#include "preflight.h"
+#include "ratelimit.h"
+#include "secretbox.h"
 #include "session.h"
 #include "settings.h"
+#include "stream.h"
+#include "transcript.h"
 #include "util.h"
 #include "version.h"
+#include "web.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 struct daemon_config daemon_config;
 struct event_base *daemon_base;
 
 static struct httpd *httpd;
+static struct secretbox_key *secrets_key;	/* TOTP, recovery codes, env sets */
 static bool restart_requested;
 static char **saved_argv;
 
@@ -143,6 +159,8 @@ sessions_ready(void)
 {
 	char *cause = NULL;
 
+	/* Adoption is done: what is not live now has ended. */
+	transcripts_catch_up();
 	if (httpd_listen_unix(httpd, daemon_config.cli_socket, LISTENER_CLI,
 	    &cause) != 0) {
 		log_error("%s", cause);
@@ -153,9 +171,15 @@ sessions_ready(void)
 	log_info("agentd %s listening on %s (data in %s, tmux -L %s)",
 	    CODEPIPER_VERSION, daemon_config.cli_socket, daemon_config.data_dir,
 	    daemon_config.tmux_socket);
-	if (daemon_config.web)
-		log_warn("--web: the web edge is not built yet; running the "
-		    "daemon alone (CLI socket only)");
+	if (!daemon_config.web)
+		return;
+	/* The web edge: every request on this socket is web traffic. */
+	if (httpd_listen_unix(httpd, daemon_config.web_socket, LISTENER_WEB,
+	    &cause) != 0 || web_start(daemon_base, &cause) != 0) {
+		log_error("--web: %s", cause);
+		free(cause);
+		daemon_request_stop(false);
+	}
 }
 
 static void
@@ -193,6 +217,8 @@ main(int argc, char **argv)
 	}
 	chmod(daemon_config.data_dir, 0700);
 
+	/* Worker threads wake the loop (workers.h). */
+	evthread_use_pthreads();
 	daemon_base = event_base_new();
 	httpd = httpd_new(daemon_base);
 	/* Fail before touching tmux when another daemon owns the socket. */
@@ -207,7 +233,31 @@ main(int argc, char **argv)
 		return 1;
 	}
 	settings_load();
+	if (secretbox_key_load_or_create(&secrets_key, daemon_config.data_dir,
+	    &cause) != 0 || workers_init(daemon_base, 2, &cause) != 0 ||
+	    auth_init(secrets_key, daemon_config.web, daemon_config.data_dir,
+	    &cause) != 0) {
+		fprintf(stderr, "agentd: %s\n", cause);
+		free(cause);
+		workers_shutdown();
+		secretbox_key_free(secrets_key);
+		db_close();
+		return 1;
+	}
+	envsets_init(secrets_key);
+	origin_init(daemon_config.web_host);
+	ratelimit_init();
+	httpd_set_web_gate(auth_web_gate);
 	git_module_init();
+	/* Before sessions_init: adopted sessions are announced to it. */
+	stream_module_init();
+	policy_store_init();
+	permission_init();
+	hooks_init();
+	preflight_init();
+	identity_init();
+	if (transcripts_init(daemon_base) != 0)
+		log_warn("transcripts will not be read (no inotify)");
 	if (sessions_init(daemon_base, daemon_config.data_dir,
 	    daemon_config.tmux_socket, sessions_ready) != 0) {
 		db_close();
@@ -222,8 +272,22 @@ main(int argc, char **argv)
 
 	event_base_dispatch(daemon_base);
 
+	stream_module_shutdown();
+	permission_shutdown();
 	sessions_shutdown(settings_bool("preserveSessions"));
+	transcripts_shutdown();
+	preflight_shutdown();
+	hooks_shutdown();
+	identity_shutdown();
+	policy_store_shutdown();
+	/* Answer what the workers finished, then close, then stop the edge. */
+	workers_shutdown();
 	httpd_free(httpd);
+	web_stop();
+	auth_shutdown();
+	origin_shutdown();
+	ratelimit_shutdown();
+	secretbox_key_free(secrets_key);
 	settings_unload();
 	git_module_shutdown();
 	db_close();

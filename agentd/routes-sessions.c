@@ -10,6 +10,7 @@
 #include "git.h"
 #include "keys.h"
 #include "multipart.h"
+#include "preflight.h"
 #include "routes.h"
 #include "session-request.h"
 #include "session.h"
@@ -276,6 +277,10 @@ post_send(struct request *req)
 	}
 	if ((s = live_session(req)) == NULL)
 		return;
+	if (preflight_refuse_text(req, s->id, json_string_value(text),
+	    json_string_length(text), newline == NULL || json_is_null(newline) ||
+	    json_is_true(newline)))
+		return;
 	session_send_text(s, json_string_value(text), json_string_length(text),
 	    newline == NULL || json_is_null(newline) || json_is_true(newline));
 	reply_success(req);
@@ -347,6 +352,8 @@ post_keys(struct request *req)
 		}
 	}
 	if ((s = live_session(req)) == NULL)
+		return;
+	if (preflight_refuse_keys(req, s->id, keys))
 		return;
 	mapped = json_array();
 	json_array_foreach(keys, i, key) {

@@ -5,6 +5,18 @@
 static const struct route *const route_tables[] = {
 	routes_system,
 	routes_sessions,
+	routes_auth,
+	routes_settings,
+	routes_workspaces,
+	routes_envsets,
+	routes_stream,
+	routes_analytics,
+	routes_conversation,
+	routes_model,
+	routes_budget,
+	routes_hooks,
+	routes_policies,
+	routes_audit,
 	NULL,
 };
 

@@ -50,27 +50,39 @@ struct cli_command {
 	const char	*summary;
 };
 
+int	cmd_analytics(int, char **);
 int	cmd_attach(int, char **);
+int	cmd_audit(int, char **);
+int	cmd_auth(int, char **);
+int	cmd_budget(int, char **);
 int	cmd_daemon(int, char **);
 int	cmd_doctor(int, char **);
+int	cmd_env_set(int, char **);
 int	cmd_hook_forward(int, char **);
 int	cmd_keys(int, char **);
 int	cmd_kill(int, char **);
 int	cmd_logs(int, char **);
+int	cmd_model(int, char **);
 int	cmd_output(int, char **);
+int	cmd_policy(int, char **);
+int	cmd_policy_set(int, char **);
 int	cmd_providers(int, char **);
 int	cmd_resize(int, char **);
 int	cmd_resume(int, char **);
 int	cmd_send(int, char **);
 int	cmd_sessions(int, char **);
+int	cmd_settings(int, char **);
 int	cmd_slash(int, char **);
 int	cmd_start(int, char **);
 int	cmd_status(int, char **);
 int	cmd_stop(int, char **);
 int	cmd_tail(int, char **);
+int	cmd_workspace(int, char **);
 
 /* cmd-start.c: the "session created" block that start and resume print. */
 void	start_print_session(json_t *session);
+/* cmd-policy.c: a random UUID v4 for the ids create commands choose. */
+char	*cli_new_uuid(void);
 
 /* ---------------------------------------------------------------- options */
 

@@ -190,6 +190,40 @@ print_decision(json_t *reply)
 	return status;
 }
 
+/*
+ * PreToolUse (installed by agentd, docs/hooks.md): a deny rule of the
+ * session's policies refuses the tool before Claude Code decides anything
+ * itself (auto mode asks nobody). Otherwise "{}": no decision, and Claude
+ * Code records the hook's run, with its duration, in the transcript (it
+ * keeps no record of a hook that printed nothing). Always exit 0.
+ */
+static int
+print_pretool(const struct unix_http_response *response)
+{
+	json_t		*reply, *out;
+	const char	*reason;
+	char		*text = NULL;
+
+	reply = json_loadb(response->body, response->body_len, 0, NULL);
+	if (json_is_object(reply) && json_is_string(json_object_get(reply,
+	    "permissionDecision")) && strcmp(json_string_value(
+	    json_object_get(reply, "permissionDecision")), "deny") == 0) {
+		reason = json_string_value(json_object_get(reply,
+		    "permissionDecisionReason"));
+		out = json_pack("{s:{s:s,s:s,s:s}}", "hookSpecificOutput",
+		    "hookEventName", "PreToolUse", "permissionDecision", "deny",
+		    "permissionDecisionReason", reason != NULL ? reason :
+		    "Denied by CodePiper policy");
+		text = json_dumps(out, JSON_COMPACT);
+		json_decref(out);
+	}
+	json_decref(reply);
+	fputs(text != NULL ? text : "{}", stdout);
+	fputc('\n', stdout);
+	free(text);
+	return fflush(stdout) != 0 ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
 int
 cmd_hook_forward(int argc, char **argv)
 {
@@ -274,6 +308,10 @@ cmd_hook_forward(int argc, char **argv)
 			cli_error("HTTP %d: %s", response.status,
 			    response.reason);
 		json_decref(reply);
+		goto out;
+	}
+	if (strcmp(event, "PreToolUse") == 0) {
+		status = print_pretool(&response);
 		goto out;
 	}
 	if (!permission) {

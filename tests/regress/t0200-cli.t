@@ -48,7 +48,7 @@ run frobnicate
 is "$rc" 1 "unknown command exits 1"
 is "$err" "Error: Unknown command 'frobnicate'
 Run 'codepiper --help' for usage information." "unknown command message"
-run policy list
+run workflow list
 is "$rc" 1 "reserved command exits 1"
 like "$err" "not available yet" "reserved command says not available yet"
 
