@@ -14,13 +14,16 @@
 // Test hooks (no auth): GET /__mock/login?next=/ sets a session cookie;
 // POST /__mock/pending {sessionId?, toolName?, command?} raises an approval;
 // GET /__mock/totp?secret=… returns the current code; POST /__mock/drop-sockets
-// cuts every WebSocket; GET /__mock/state dumps state.
+// cuts every WebSocket; GET /__mock/state dumps state; POST /__mock/analytics
+// {empty?, delayMs?} empties or slows the analytics routes (mock/analytics.mjs).
 
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAnalytics } from './analytics.mjs';
+import { conversationRoute, seedTranscript } from './conversation.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.resolve(here, '../dist');
@@ -262,7 +265,7 @@ class MockPty {
     const text = line.trim();
     if (!text) { this.prompt(); return; }
     this.turn++;
-    addEvent(this.session.id, 'transcript', 'user', { type: 'user', message: { role: 'user', content: text } });
+    addEvent(this.session.id, 'transcript', 'user', { type: 'user', uuid: uuid(), timestamp: now(), message: { role: 'user', content: text } });
     setTimeout(() => {
       if (/^rm\s|sudo|git push/.test(text)) {
         this.emit(`${C.yellow}●${C.reset} I need to run ${C.bold}Bash${C.reset}: ${C.gray}${text}${C.reset}\r\n`);
@@ -272,7 +275,10 @@ class MockPty {
       }
       this.emit(`${C.green}●${C.reset} You said: "${text}". ${C.gray}(stub reply #${this.turn} — no model is attached)${C.reset}\r\n`);
       this.emit(`  ${C.magenta}•${C.reset} Read ${C.cyan}src/main.c${C.reset} ${C.gray}(42 lines)${C.reset}\r\n\r\n`);
-      addEvent(this.session.id, 'transcript', 'assistant', { type: 'assistant', message: { role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: `You said: "${text}".` }] } });
+      addEvent(this.session.id, 'transcript', 'assistant', { type: 'assistant', uuid: uuid(), timestamp: now(), message: {
+        id: 'msg_' + uuid().replace(/-/g, '').slice(0, 24), role: 'assistant', model: 'claude-sonnet-4-5-20250929', stop_reason: 'end_turn',
+        content: [{ type: 'text', text: `You said: "${text}".` }],
+        usage: { input_tokens: 12, output_tokens: 18 + text.length, cache_creation_input_tokens: 0, cache_read_input_tokens: 14200 } } });
       this.prompt();
     }, 120);
   }
@@ -297,8 +303,8 @@ function ensurePty(s) {
 
 // ---------------------------------------------------------------- seed
 
-function addEvent(sessionId, source, type, payload) {
-  const ev = { id: ++state.eventId, sessionId, timestamp: now(), source, type, payload };
+function addEvent(sessionId, source, type, payload, timestamp = now()) {
+  const ev = { id: ++state.eventId, sessionId, timestamp, source, type, payload };
   state.events.push(ev);
   publish(`session:${sessionId}:events`, { topic: `session:${sessionId}:events`, data: ev });
   return ev;
@@ -347,6 +353,10 @@ function seed() {
   makeSession('codex', `${home}/src/migrations`, 'CRASHED', { createdAt: ago(26 * 3600e3), updatedAt: ago(25 * 3600e3) });
   makeSession('claude-code', `${home}/src/website`, 'STOPPED', { name: 'landing page copy', createdAt: ago(3 * 86400e3), updatedAt: ago(3 * 86400e3) });
   for (const s of [a, b, c]) ensurePty(s);
+  // Transcripts for the Conversation tab: a long one (paging) and an ended one.
+  seedTranscript(addEvent, c.id, { fromMs: Date.now() - 41 * 60e3, toMs: Date.now() - 6 * 60e3, exchanges: 14, cwd: c.cwd });
+  const stopped = state.sessions.find((x) => x.cwd.endsWith('/api-server'));
+  seedTranscript(addEvent, stopped.id, { fromMs: Date.now() - 5 * 3600e3 + 60e3, toMs: Date.now() - 4 * 3600e3 - 60e3, exchanges: 2, cwd: stopped.cwd });
   ptys.get(a.id).type('run the unit tests\r');
 
   state.policies.push(
@@ -693,6 +703,12 @@ async function api(req, res, url) {
     return send(res, 200, { ok: true }, { 'Set-Cookie': [CLEAR_SESSION, CLEAR_ONBOARDING] });
   }
 
+  // ---- analytics
+  if (p.startsWith('/analytics/') && m === 'GET') {
+    const body = await analytics.handle(p, url);
+    if (body !== undefined) return send(res, 200, body);
+  }
+
   // ---- sessions
   let r;
   const findSession = (id) => state.sessions.find((s) => s.id === id);
@@ -738,6 +754,10 @@ async function api(req, res, url) {
   if ((r = /^\/sessions\/([A-Za-z0-9-]+)(\/.*)?$/.exec(p))) {
     const id = r[1], sub = r[2] ?? '';
     const s = findSession(id);
+    if (sub === '/conversation' && m === 'GET') {
+      const out = conversationRoute(state, id, url.searchParams);
+      return send(res, out.status, out.body);
+    }
     if (sub === '/events' && m === 'GET') {
       let list = state.events.filter((e) => e.sessionId === id);
       const q = url.searchParams;
@@ -1015,6 +1035,13 @@ async function mockControl(req, res, url) {
     const item = raisePending(s.id, b.toolName ?? 'Bash', b.toolInput ?? { command: b.command ?? 'git push origin main' }, b.command ?? 'git push origin main');
     return send(res, 200, { pending: item });
   }
+  if (url.pathname === '/__mock/analytics' && req.method === 'POST') {
+    const raw = await readBody(req);
+    const b = raw.length ? JSON.parse(raw.toString()) : {};
+    if (typeof b.empty === 'boolean') analytics.control.empty = b.empty;
+    if (typeof b.delayMs === 'number') analytics.control.delayMs = b.delayMs;
+    return send(res, 200, analytics.control);
+  }
   if (url.pathname === '/__mock/drop-sockets' && req.method === 'POST') {
     const n = clients.size;
     for (const c of [...clients]) { c.socket.destroy(); clients.delete(c); }
@@ -1042,6 +1069,7 @@ server.on('upgrade', (req, socket) => {
 });
 
 if (SEED) seed();
+const analytics = createAnalytics({ seed: SEED, state });
 
 server.listen(PORT, '127.0.0.1', () => {
   const addr = server.address();

@@ -25,7 +25,7 @@ const NAV: NavItem[] = [
   { href: '/', label: 'Dashboard', icon: 'grid', match: (p) => p === '/' },
   { href: '/sessions', label: 'Sessions', icon: 'monitor', match: (p) => p.startsWith('/sessions') },
   { href: '/policies', label: 'Policies', icon: 'shield', match: (p) => p.startsWith('/policies') },
-  { href: '/analytics', label: 'Analytics', icon: 'chart', match: (p) => p.startsWith('/analytics'), soon: true },
+  { href: '/analytics', label: 'Analytics', icon: 'chart', match: (p) => p.startsWith('/analytics') },
   { href: '/workflows', label: 'Workflows', icon: 'workflow', match: (p) => p.startsWith('/workflows'), soon: true },
 ];
 const SETTINGS: NavItem = { href: '/settings', label: 'Settings', icon: 'settings', match: (p) => p.startsWith('/settings') };

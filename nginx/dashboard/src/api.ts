@@ -5,7 +5,8 @@
 import type {
   AuthStatus, Session, Provider, Workspace, EnvSet, Policy, PolicySetSummary,
   PolicySetDetail, PendingDecision, AuditDecision, SessionEvent, NotificationRecord,
-  ValidateResult, ValidateGitResult,
+  ValidateResult, ValidateGitResult, AnalyticsRange, AnalyticsOverview, ActivityDay, ModelUsage, TokenDay,
+  ProviderCount, ToolCount, DecisionDay, ConversationPage,
 } from './types';
 
 export class ApiError extends Error {
@@ -155,4 +156,27 @@ export const api = {
   notifications: () => request<{ notifications: NotificationRecord[] }>('GET', '/notifications?limit=50'),
   markNotificationRead: (id: number) => request('POST', `/notifications/${id}/read`, { readSource: 'click' }),
   markAllNotificationsRead: () => request('POST', '/notifications/read', {}),
+
+  // analytics (transcripts-and-analytics.md §6-7); every route takes ?range=
+  analytics: {
+    overview: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<AnalyticsOverview>('GET', `/analytics/overview?range=${range}`, undefined, { signal }),
+    activity: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<ActivityDay[]>('GET', `/analytics/activity-timeline?range=${range}`, undefined, { signal }),
+    tokensByModel: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<ModelUsage[]>('GET', `/analytics/tokens-by-model?range=${range}`, undefined, { signal }),
+    tokenUsage: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<TokenDay[]>('GET', `/analytics/token-usage?range=${range}`, undefined, { signal }),
+    sessionsByProvider: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<ProviderCount[]>('GET', `/analytics/sessions-by-provider?range=${range}`, undefined, { signal }),
+    toolUsage: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<ToolCount[]>('GET', `/analytics/tool-usage?range=${range}`, undefined, { signal }),
+    policyDecisions: (range: AnalyticsRange, signal?: AbortSignal) =>
+      request<DecisionDay[]>('GET', `/analytics/policy-decisions?range=${range}`, undefined, { signal }),
+  },
+
+  // a session's transcript, newest page first; before=<oldestId> pages back,
+  // after=<newestId> fetches what came since (agentd/conversation.c)
+  conversation: (id: string, p: { limit?: number; before?: number; after?: number }, signal?: AbortSignal) =>
+    request<ConversationPage>('GET', `/sessions/${enc(id)}/conversation${query(p)}`, undefined, { signal }),
 };

@@ -109,3 +109,30 @@ export function splitArgs(line: string): { args: string[]; error?: string } {
 export function quoteArg(a: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
+
+/** 1234 -> "1.2K", 5_300_000 -> "5.3M"; below 1000 as is. */
+export function compactNumber(n: number): string {
+  if (!Number.isFinite(n)) return '0';
+  const a = Math.abs(n);
+  const unit = a >= 1e9 ? ['B', 1e9] : a >= 1e6 ? ['M', 1e6] : a >= 1e3 ? ['K', 1e3] : null;
+  if (!unit) return String(Math.round(n * 10) / 10);
+  const v = n / (unit[1] as number);
+  return (Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 10) / 10) + (unit[0] as string);
+}
+
+/** 12345 -> "12,345". */
+export function fullNumber(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** US dollars: "$0.08", "$12.30", "$1,204"; tiny non-zero amounts as "<$0.01". */
+export function usd(n: number): string {
+  if (n > 0 && n < 0.005) return '<$0.01';
+  if (n >= 1000) return '$' + Math.round(n).toLocaleString('en-US');
+  return '$' + n.toFixed(2);
+}
+
+/** "claude-sonnet-4-5-20250929" -> "sonnet-4.5". */
+export function shortModel(model: string): string {
+  return model.replace(/^claude-/, '').replace(/-\d{8}$/, '').replace(/-(\d+)-(\d+)$/, '-$1.$2');
+}

@@ -20,6 +20,7 @@ const pageFallback = () => (
 
 const SessionPage = lazy(() => import('./pages/SessionPage'), pageFallback);
 const PoliciesPage = lazy(() => import('./pages/Policies'), pageFallback);
+const AnalyticsPage = lazy(() => import('./pages/Analytics'), pageFallback);
 const NewSessionDialog = lazy(() => import('./pages/NewSession'), () => <div class="overlay" />);
 
 function Placeholder({ title, icon, text }: { title: string; icon: 'chart' | 'workflow' | 'settings'; text: string }) {
@@ -40,7 +41,7 @@ function Routes() {
   else if (path === '/sessions' || isNew) page = <SessionsPage />;
   else if ((m = match('/sessions/:id/:tab?', path))) page = <SessionPage key={m.id} id={m.id} tab={m.tab} />;
   else if ((m = match('/policies/:tab?', path))) page = <PoliciesPage tab={m.tab} />;
-  else if (path.startsWith('/analytics')) page = <Placeholder title="Analytics" icon="chart" text="Token, cost and activity charts will live here." />;
+  else if (path === '/analytics' || path === '/analytics/') page = <AnalyticsPage />;
   else if (path.startsWith('/workflows')) page = <Placeholder title="Workflows" icon="workflow" text="Run multi-session workflows and follow their steps live." />;
   else if (path.startsWith('/settings')) page = <Placeholder title="Settings" icon="settings" text="Workspaces, environment sets, security and daemon settings." />;
   else page = (

@@ -154,3 +154,65 @@ export interface ValidateGitResult {
   checkedOutIn?: string;
   uncommittedChanges: boolean;
 }
+
+// ---- analytics (transcripts-and-analytics.md §7) ----
+
+export type AnalyticsRange = 'today' | '7d' | '30d' | 'all';
+
+export interface AnalyticsOverview {
+  sessionsCount: number;
+  activeSessions: number;
+  totalTokens: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  totalMessages: number;
+  cacheHitRate: number;
+  costEstimate: number;
+}
+export interface ActivityDay { date: string; user_messages: number; assistant_messages: number; total: number }
+export interface ModelUsage {
+  model: string; tokens: number; prompt_tokens: number; completion_tokens: number;
+  cache_read: number; cache_creation: number; requests: number; costEstimate: number;
+}
+export interface TokenDay { date: string; prompt: number; completion: number; cacheCreation: number; cacheRead: number }
+export interface ProviderCount { provider: string; count: number }
+export interface ToolCount { tool: string; count: number }
+export interface DecisionDay { date: string; decision: string; count: number }
+
+// ---- conversation (GET /sessions/:id/conversation, agentd/conversation.c) ----
+
+export interface ConversationUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+export interface ToolResultData { content?: string; text?: string; isError?: boolean; truncated?: boolean; eventId?: number }
+export type ConversationBlock =
+  | { type: 'text'; text: string; truncated?: boolean }
+  | { type: 'thinking'; thinking: string; truncated?: boolean }
+  | { type: 'tool_use'; id?: string; name?: string; input?: unknown; result?: ToolResultData }
+  | { type: 'tool_result'; toolUseId?: string; content?: string; isError?: boolean; truncated?: boolean }
+  | { type: string; [k: string]: unknown };
+export interface ConversationMessage {
+  id: number;
+  role: 'user' | 'assistant';
+  timestamp: string;
+  uuid?: string;
+  isMeta?: boolean;
+  messageId?: string;
+  model?: string;
+  stopReason?: string;
+  usage?: ConversationUsage;
+  toolResult?: boolean;
+  content: ConversationBlock[];
+}
+export interface ConversationPage {
+  sessionId?: string;
+  messages: ConversationMessage[];
+  hasMore: boolean;
+  oldestId: number | null;
+  newestId: number | null;
+}

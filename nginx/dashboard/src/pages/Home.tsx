@@ -9,6 +9,7 @@ import { Icon, type IconName } from '../icons';
 import { isToday, relativeTime, sessionName, shortId } from '../format';
 import { ApprovalCard } from '../components/Approvals';
 import type { Session } from '../types';
+import { UsageToday } from './AnalyticsSummary';
 
 function Kpi({ label, value, sub, icon, tone, href }: { label: string; value: number | string; sub: string; icon: IconName; tone: string; href: string }) {
   return (
@@ -70,6 +71,7 @@ export function Home() {
         <Kpi label="Pending approvals" value={dash ?? pending.length} sub={pending.length ? 'agents are blocked' : 'nothing blocked'} icon="shield" tone={pending.length ? 'amber' : 'slate'} href="/policies/audit" />
         <Kpi label="Today" value={dash ?? today.length} sub="sessions started today" icon="clock" tone="violet" href="/sessions" />
       </div>
+      <UsageToday />
 
       <section class="section" aria-labelledby="attention-h">
         <div class="section-head">

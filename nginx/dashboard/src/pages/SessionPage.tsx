@@ -1,5 +1,5 @@
 // One session: header (name, id, provider, status, folder, branch, actions),
-// the approval banner, and the tabs Terminal | Events | Policies
+// the approval banner, and the tabs Terminal | Conversation | Events | Policies
 // (deep-linkable as /sessions/:id/<tab>; an unknown tab shows the terminal).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -18,9 +18,14 @@ import { killSession, recoverSession, resumeSession, stopSession } from '../sess
 import { ApprovalBanner } from '../components/Approvals';
 import Terminal, { type TerminalHandle } from '../components/Terminal';
 import { RuleSummary } from './PolicyBits';
+import { lazy } from '../lazy';
 
-type Tab = 'terminal' | 'events' | 'policies';
-const TABS: Tab[] = ['terminal', 'events', 'policies'];
+// The conversation view (and its styles) loads when its tab is first opened.
+const Conversation = lazy(() => import('./Conversation'),
+  () => <div class="page-loading" style={{ flex: 1, height: 'auto' }}><Spinner size={20} /></div>);
+
+type Tab = 'terminal' | 'conversation' | 'events' | 'policies';
+const TABS: Tab[] = ['terminal', 'conversation', 'events', 'policies'];
 const MAX_IMAGES = 5;
 
 export default function SessionPage({ id, tab }: { id: string; tab?: string }) {
@@ -30,6 +35,7 @@ export default function SessionPage({ id, tab }: { id: string; tab?: string }) {
   const [error, setError] = useState<{ status: number; message: string } | null>(null);
   const session = fromStore ?? fetched;
   const current: Tab = TABS.includes(tab as Tab) ? (tab as Tab) : 'terminal';
+  const phone = useMediaQuery('(max-width: 767px)');
 
   const load = () => {
     setError(null);
@@ -64,12 +70,14 @@ export default function SessionPage({ id, tab }: { id: string; tab?: string }) {
         onChange={(t) => navigate(`/sessions/${id}${t === 'terminal' ? '' : '/' + t}`, true)}
         tabs={[
           { id: 'terminal', label: 'Terminal', icon: 'terminal' },
+          { id: 'conversation', label: phone ? 'Chat' : 'Conversation', icon: 'message' },
           { id: 'events', label: 'Events', icon: 'activity' },
           { id: 'policies', label: 'Policies', icon: 'shield' },
         ]}
       />
       <div class="tab-panel" role="tabpanel">
         {current === 'terminal' && <TerminalTab s={session} />}
+        {current === 'conversation' && <Conversation s={session} />}
         {current === 'events' && <EventsTab id={id} />}
         {current === 'policies' && <PoliciesTab id={id} />}
       </div>
