@@ -688,13 +688,13 @@ test_criteria(void **state)
 	struct policy_set_compiled	*set;
 	struct policy_result		 r;
 	struct request			 q = { "Edit",
-					     "{\"file_path\":\"/work/a.c\"}",
+					     "{\"file_path\":\"/proj/a.c\"}",
 					     "sess-1", "/work",
 					     POLICY_ACTION_ASK };
 
 	set = compile_text("[{\"id\":\"p\",\"rules\":["
 	    "{\"id\":\"all\",\"action\":\"allow\",\"tool\":[\"Edit\",\"Write\"],"
-	    "\"args\":{\"file_path\":\"/work/**\"},\"cwd\":\"/work\","
+	    "\"args\":{\"file_path\":\"/proj/**\"},\"cwd\":\"/proj\","
 	    "\"session\":\"sess-*\"},"
 	    "{\"id\":\"any\",\"action\":\"deny\"}]}]");
 	evaluate(set, &q, &r);
@@ -708,7 +708,7 @@ test_criteria(void **state)
 	q.args = "{\"file_path\":\"/etc/passwd\"}";
 	evaluate(set, &q, &r);
 	assert_decided_by(&r, POLICY_ACTION_DENY, "p", "any");
-	q.args = "{\"file_path\":\"/work/a.c\"}";
+	q.args = "{\"file_path\":\"/proj/a.c\"}";
 	q.cwd = "/elsewhere";
 	evaluate(set, &q, &r);
 	assert_decided_by(&r, POLICY_ACTION_DENY, "p", "any");
