@@ -108,7 +108,7 @@ evaluate(const struct policy_set_compiled *set, const struct request *r,
 	memset(&req, 0, sizeof req);
 	req.tool = r->tool;
 	req.session_id = r->session != NULL ? r->session : "s1";
-	req.cwd = r->cwd != NULL ? r->cwd : "/work";
+	req.cwd = r->cwd != NULL ? r->cwd : "/proj";
 	req.default_action = r->default_action;
 	if (r->args != NULL && (req.args = json_loads(r->args, 0, &err)) == NULL)
 		fail_msg("bad args JSON: %s", r->args);
@@ -126,7 +126,7 @@ evaluate_bash(const struct policy_set_compiled *set, const char *command,
 	memset(&req, 0, sizeof req);
 	req.tool = "Bash";
 	req.session_id = "s1";
-	req.cwd = "/work";
+	req.cwd = "/proj";
 	req.default_action = default_action;
 	req.args = json_pack("{s:s}", "command", command);
 	assert_int_equal(policy_evaluate(set, &req, out), 0);
@@ -689,7 +689,7 @@ test_criteria(void **state)
 	struct policy_result		 r;
 	struct request			 q = { "Edit",
 					     "{\"file_path\":\"/proj/a.c\"}",
-					     "sess-1", "/work",
+					     "sess-1", "/proj",
 					     POLICY_ACTION_ASK };
 
 	set = compile_text("[{\"id\":\"p\",\"rules\":["
@@ -712,7 +712,7 @@ test_criteria(void **state)
 	q.cwd = "/elsewhere";
 	evaluate(set, &q, &r);
 	assert_decided_by(&r, POLICY_ACTION_DENY, "p", "any");
-	q.cwd = "/work";
+	q.cwd = "/proj";
 	q.session = "other";
 	evaluate(set, &q, &r);
 	assert_decided_by(&r, POLICY_ACTION_DENY, "p", "any");
