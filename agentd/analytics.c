@@ -352,22 +352,30 @@ analytics_activity_timeline(const struct analytics_range *r)
 	return list;
 }
 
+/* Rows of (name, count) from a bound statement: [{name_key, "count"}]. */
+static json_t *
+name_count_rows(sqlite3_stmt *stmt, const char *name_key)
+{
+	json_t *list = json_array();
+
+	while (sqlite3_step(stmt) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s,s:I}",
+		    name_key, db_column_text(stmt, 0),
+		    "count", (json_int_t)sqlite3_column_int64(stmt, 1)));
+	db_stmt_done(stmt);
+	return list;
+}
+
 json_t *
 analytics_sessions_by_provider(const struct analytics_range *r)
 {
 	sqlite3_stmt *stmt = db_stmt("SELECT provider, COUNT(*) FROM sessions "
 	    "WHERE created_at >= ? AND created_at <= ? GROUP BY provider "
 	    "ORDER BY COUNT(*) DESC, provider");
-	json_t *list = json_array();
 
 	sqlite3_bind_int64(stmt, 1, r->from);
 	sqlite3_bind_int64(stmt, 2, r->to);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s,s:I}",
-		    "provider", db_column_text(stmt, 0),
-		    "count", (json_int_t)sqlite3_column_int64(stmt, 1)));
-	db_stmt_done(stmt);
-	return list;
+	return name_count_rows(stmt, "provider");
 }
 
 /* The top 15, most used first; ties in the order they were first used. */
@@ -383,15 +391,9 @@ analytics_tool_usage(const struct analytics_range *r)
 	    "UNION ALL SELECT name, -1, NULL FROM tool_uses WHERE ts >= ?7 AND ts < ?8) "
 	    "GROUP BY tool HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, MIN(f), tool "
 	    "LIMIT 15");
-	json_t *list = json_array();
 
 	bind_range(stmt, r);
-	while (sqlite3_step(stmt) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s,s:I}",
-		    "tool", db_column_text(stmt, 0),
-		    "count", (json_int_t)sqlite3_column_int64(stmt, 1)));
-	db_stmt_done(stmt);
-	return list;
+	return name_count_rows(stmt, "tool");
 }
 
 json_t *

@@ -235,3 +235,40 @@ db_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 		return sqlite3_bind_null(stmt, idx);
 	return sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
 }
+
+int
+db_delete_by_id(sqlite3_stmt *stmt, const char *id, const char *what,
+    int *status, char **error)
+{
+	int rc;
+
+	db_bind_text(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	db_stmt_done(stmt);
+	if (rc != SQLITE_DONE) {
+		*status = 500;
+		*error = xstrdup(db_errmsg());
+		return -1;
+	}
+	if (sqlite3_changes(db) == 0) {
+		*status = 404;
+		*error = xprintf("%s not found: %s", what, id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_write_failed(const char *what, const char *log_tag, const char *name,
+    int *status, char **error)
+{
+	if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE) {
+		*status = 409;
+		*error = xprintf("%s name already exists: %s", what, name);
+	} else {
+		log_error("%s: %s", log_tag, db_errmsg());
+		*status = 500;
+		*error = xstrdup(db_errmsg());
+	}
+	return -1;
+}

@@ -35,4 +35,19 @@ json_t		*db_column_json(sqlite3_stmt *stmt, int col);
 /* Bind a string or NULL. */
 int		 db_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
 
+/*
+ * Errors of tables whose rows have an id and a unique name; "what" names a
+ * row in messages ("Workspace"). Both return 0 or -1 with *status and a heap
+ * *error the caller frees.
+ *
+ * db_delete_by_id binds id to ?1 of a DELETE and steps it: 500 with SQLite's
+ * message, or 404 "<what> not found: <id>" when no row went.
+ * db_write_failed turns a failed INSERT or UPDATE into 409 "<what> name
+ * already exists: <name>" (unique constraint) or 500, logged under log_tag.
+ */
+int		 db_delete_by_id(sqlite3_stmt *stmt, const char *id,
+		    const char *what, int *status, char **error);
+int		 db_write_failed(const char *what, const char *log_tag,
+		    const char *name, int *status, char **error);
+
 #endif

@@ -141,20 +141,6 @@ envset_json(const char *id)
 	return row;
 }
 
-static int
-write_failed(const char *name, int *status, char **error)
-{
-	if (sqlite3_extended_errcode(db_handle()) == SQLITE_CONSTRAINT_UNIQUE) {
-		*status = 409;
-		*error = xprintf("Env set name already exists: %s", name);
-	} else {
-		log_error("env sets: %s", db_errmsg());
-		*status = 500;
-		*error = xstrdup(db_errmsg());
-	}
-	return -1;
-}
-
 int
 envset_create(const char *name, json_t *description, json_t *vars,
     json_t **out, int *status, char **error)
@@ -181,7 +167,8 @@ envset_create(const char *name, json_t *description, json_t *vars,
 	db_stmt_done(stmt);
 	free(sealed);
 	if (rc != SQLITE_DONE) {
-		rc = write_failed(trimmed, status, error);
+		rc = db_write_failed("Env set", "env sets", trimmed, status,
+		    error);
 		free(trimmed);
 		return rc;
 	}
@@ -225,7 +212,8 @@ envset_update(const char *id, const char *name, int set_description,
 	db_stmt_done(stmt);
 	free(sealed);
 	if (rc != SQLITE_DONE) {
-		rc = write_failed(trimmed != NULL ? trimmed : "", status, error);
+		rc = db_write_failed("Env set", "env sets",
+		    trimmed != NULL ? trimmed : "", status, error);
 		free(trimmed);
 		return rc;
 	}
@@ -237,23 +225,8 @@ envset_update(const char *id, const char *name, int set_description,
 int
 envset_delete(const char *id, int *status, char **error)
 {
-	sqlite3_stmt *stmt = db_stmt("DELETE FROM env_sets WHERE id = ?");
-	int rc;
-
-	db_bind_text(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	db_stmt_done(stmt);
-	if (rc != SQLITE_DONE) {
-		*status = 500;
-		*error = xstrdup(db_errmsg());
-		return -1;
-	}
-	if (sqlite3_changes(db_handle()) == 0) {
-		*status = 404;
-		*error = xprintf("Env set not found: %s", id);
-		return -1;
-	}
-	return 0;
+	return db_delete_by_id(db_stmt("DELETE FROM env_sets WHERE id = ?"), id,
+	    "Env set", status, error);
 }
 
 int

@@ -724,8 +724,9 @@ is_member(const char *set_id, const char *policy_id)
 	return found;
 }
 
-int
-policy_set_add_member(const char *set_id, const char *policy_id, int *status,
+/* 404 for whichever of the set and the policy is missing, set first. */
+static int
+set_and_policy_exist(const char *set_id, const char *policy_id, int *status,
     char **error)
 {
 	if (!policy_set_exists(set_id)) {
@@ -738,6 +739,15 @@ policy_set_add_member(const char *set_id, const char *policy_id, int *status,
 		    policy_id);
 		return -1;
 	}
+	return 0;
+}
+
+int
+policy_set_add_member(const char *set_id, const char *policy_id, int *status,
+    char **error)
+{
+	if (set_and_policy_exist(set_id, policy_id, status, error) != 0)
+		return -1;
 	if (is_member(set_id, policy_id)) {
 		set_error(status, error, 409,
 		    "Policy %s is already a member of set %s", policy_id, set_id);
@@ -758,16 +768,8 @@ policy_set_remove_member(const char *set_id, const char *policy_id,
 {
 	sqlite3_stmt	*stmt;
 
-	if (!policy_set_exists(set_id)) {
-		set_error(status, error, 404, "Policy set not found: %s",
-		    set_id);
+	if (set_and_policy_exist(set_id, policy_id, status, error) != 0)
 		return -1;
-	}
-	if (!policy_exists(policy_id)) {
-		set_error(status, error, 404, "Policy not found: %s",
-		    policy_id);
-		return -1;
-	}
 	if (!is_member(set_id, policy_id)) {
 		set_error(status, error, 404,
 		    "Policy %s is not a member of set %s", policy_id, set_id);
@@ -832,8 +834,9 @@ bind_set(const char *session_id, const char *set_id)
 	return rc;
 }
 
-int
-session_policy_set_add(const char *session_id, const char *set_id,
+/* 404 for whichever of the session and the set is missing, session first. */
+static int
+session_and_set_exist(const char *session_id, const char *set_id,
     int *status, char **error)
 {
 	if (!session_exists(session_id)) {
@@ -846,6 +849,15 @@ session_policy_set_add(const char *session_id, const char *set_id,
 		    set_id);
 		return -1;
 	}
+	return 0;
+}
+
+int
+session_policy_set_add(const char *session_id, const char *set_id,
+    int *status, char **error)
+{
+	if (session_and_set_exist(session_id, set_id, status, error) != 0)
+		return -1;
 	if (is_bound(session_id, set_id)) {
 		set_error(status, error, 409,
 		    "Policy set %s is already applied to session %s", set_id,
@@ -867,16 +879,8 @@ session_policy_set_remove(const char *session_id, const char *set_id,
 {
 	sqlite3_stmt	*stmt;
 
-	if (!session_exists(session_id)) {
-		set_error(status, error, 404, "Session not found: %s",
-		    session_id);
+	if (session_and_set_exist(session_id, set_id, status, error) != 0)
 		return -1;
-	}
-	if (!policy_set_exists(set_id)) {
-		set_error(status, error, 404, "Policy set not found: %s",
-		    set_id);
-		return -1;
-	}
 	if (!is_bound(session_id, set_id)) {
 		set_error(status, error, 404,
 		    "Policy set %s is not applied to session %s", set_id,

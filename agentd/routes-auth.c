@@ -70,6 +70,14 @@ string_member(json_t *body, const char *key)
 	return json_string_value(json_object_get(body, key));
 }
 
+/* Settled or refused: the attempt's limiter key is not needed again. */
+static void
+forget_client(struct auth_ctx *ctx)
+{
+	free(ctx->client);
+	ctx->client = NULL;
+}
+
 /* Start a login-limited attempt: 0, or -1 after answering 429. */
 static int
 limit_begin(struct auth_ctx *ctx)
@@ -80,8 +88,7 @@ limit_begin(struct auth_ctx *ctx)
 		return 0;
 	ctx->client = origin_client_address(ctx->req);
 	if (login_limit_begin(ctx->client, now_ms(), &retry_after) != 0) {
-		free(ctx->client);
-		ctx->client = NULL;
+		forget_client(ctx);
 		reply_too_many_logins(ctx->req, retry_after);
 		return -1;
 	}
@@ -93,8 +100,7 @@ limit_failure(struct auth_ctx *ctx)
 {
 	if (ctx->client != NULL)
 		login_limit_failure(ctx->client, now_ms());
-	free(ctx->client);
-	ctx->client = NULL;
+	forget_client(ctx);
 }
 
 static void
@@ -102,8 +108,7 @@ limit_success(struct auth_ctx *ctx)
 {
 	if (ctx->client != NULL)
 		login_limit_success(ctx->client);
-	free(ctx->client);
-	ctx->client = NULL;
+	forget_client(ctx);
 }
 
 static void
@@ -111,8 +116,7 @@ limit_neutral(struct auth_ctx *ctx)
 {
 	if (ctx->client != NULL)
 		login_limit_neutral(ctx->client);
-	free(ctx->client);
-	ctx->client = NULL;
+	forget_client(ctx);
 }
 
 /* ------------------------------------------------------------ status */

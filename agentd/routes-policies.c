@@ -502,26 +502,34 @@ delete_policy_set(struct request *req)
 	reply_success(req);
 }
 
+/*
+ * Adding and removing a member of a policy set and a set of a session are one
+ * shape: the owner is the route's :id, the member a body field or a second
+ * route parameter.
+ */
+typedef int (*link_change_fn)(const char *owner_id, const char *member_id,
+    int *status, char **error);
+
 static void
-post_policy_set_member(struct request *req)
+link_from_body(struct request *req, const char *field, link_change_fn add)
 {
-	json_t	*body, *policy;
+	json_t	*body, *member;
 	char	*error = NULL;
 	int	 status;
 
 	if ((body = request_object(req)) == NULL)
 		return;
-	policy = json_object_get(body, "policyId");
-	if (falsy(policy)) {
-		reply_error(req, 400, "Missing required field: policyId");
+	member = json_object_get(body, field);
+	if (falsy(member)) {
+		reply_error(req, 400, "Missing required field: %s", field);
 		return;
 	}
-	if (!json_is_string(policy)) {
-		reply_error(req, 400, "Field 'policyId' must be a string");
+	if (!json_is_string(member)) {
+		reply_error(req, 400, "Field '%s' must be a string", field);
 		return;
 	}
-	if (policy_set_add_member(request_param(req, "id"),
-	    json_string_value(policy), &status, &error) != 0) {
+	if (add(request_param(req, "id"), json_string_value(member), &status,
+	    &error) != 0) {
 		reply_failure(req, status, error);
 		return;
 	}
@@ -529,17 +537,30 @@ post_policy_set_member(struct request *req)
 }
 
 static void
-delete_policy_set_member(struct request *req)
+unlink_from_params(struct request *req, const char *param,
+    link_change_fn drop)
 {
 	char	*error = NULL;
 	int	 status;
 
-	if (policy_set_remove_member(request_param(req, "id"),
-	    request_param(req, "policyId"), &status, &error) != 0) {
+	if (drop(request_param(req, "id"), request_param(req, param),
+	    &status, &error) != 0) {
 		reply_failure(req, status, error);
 		return;
 	}
 	reply_success(req);
+}
+
+static void
+post_policy_set_member(struct request *req)
+{
+	link_from_body(req, "policyId", policy_set_add_member);
+}
+
+static void
+delete_policy_set_member(struct request *req)
+{
+	unlink_from_params(req, "policyId", policy_set_remove_member);
 }
 
 /* ---- a session's policy sets ----------------------------------------- */
@@ -560,41 +581,13 @@ get_session_policy_sets(struct request *req)
 static void
 post_session_policy_set(struct request *req)
 {
-	json_t	*body, *set;
-	char	*error = NULL;
-	int	 status;
-
-	if ((body = request_object(req)) == NULL)
-		return;
-	set = json_object_get(body, "policySetId");
-	if (falsy(set)) {
-		reply_error(req, 400, "Missing required field: policySetId");
-		return;
-	}
-	if (!json_is_string(set)) {
-		reply_error(req, 400, "Field 'policySetId' must be a string");
-		return;
-	}
-	if (session_policy_set_add(request_param(req, "id"),
-	    json_string_value(set), &status, &error) != 0) {
-		reply_failure(req, status, error);
-		return;
-	}
-	reply_success(req);
+	link_from_body(req, "policySetId", session_policy_set_add);
 }
 
 static void
 delete_session_policy_set(struct request *req)
 {
-	char	*error = NULL;
-	int	 status;
-
-	if (session_policy_set_remove(request_param(req, "id"),
-	    request_param(req, "setId"), &status, &error) != 0) {
-		reply_failure(req, status, error);
-		return;
-	}
-	reply_success(req);
+	unlink_from_params(req, "setId", session_policy_set_remove);
 }
 
 const struct route routes_policies[] = {

@@ -126,17 +126,26 @@ reply_not_found(struct request *req, const char *id)
 	reply_error(req, 404, "Session not found: %s", id);
 }
 
+/* Answer 200 with the session if it is live; false (no reply) if not. */
+static bool
+reply_live_session(struct request *req, const char *id)
+{
+	struct session *s = session_find(id);
+
+	if (s == NULL)
+		return false;
+	reply_json(req, 200, json_pack("{s:o}", "session", session_to_json(s)));
+	return true;
+}
+
 static void
 get_session(struct request *req)
 {
 	const char *id = request_param(req, "id");
-	struct session *s = session_find(id);
 	json_t *row;
 
-	if (s != NULL) {
-		reply_json(req, 200, json_pack("{s:o}", "session", session_to_json(s)));
+	if (reply_live_session(req, id))
 		return;
-	}
 	if ((row = session_db_json(id)) == NULL) {
 		reply_not_found(req, id);
 		return;
@@ -220,13 +229,10 @@ static void
 post_recover(struct request *req)
 {
 	const char *id = request_param(req, "id");
-	struct session *s = session_find(id);
 	json_t *row;
 
-	if (s != NULL) {
-		reply_json(req, 200, json_pack("{s:o}", "session", session_to_json(s)));
+	if (reply_live_session(req, id))
 		return;
-	}
 	if ((row = session_db_json(id)) == NULL) {
 		reply_error(req, 400, "Session not found: %s", id);
 		return;

@@ -39,6 +39,7 @@ static struct {
 	char			 block_tag[64];	/* "<time> <number>" of %begin */
 	char			*block;
 	size_t			 block_len, block_cap;
+	size_t			 block_lines;	/* lines so far, empty ones too */
 } tmux;
 
 const char *
@@ -109,7 +110,10 @@ block_append(const char *line, size_t len)
 		tmux.block_cap = (tmux.block_len + len + 2) * 2;
 		tmux.block = xrealloc(tmux.block, tmux.block_cap);
 	}
-	if (tmux.block_len > 0)
+	/* Every line after the first starts with \n, even after empty ones:
+	 * a capture whose top rows are blank must keep them (else the text
+	 * and the cursor position disagree). */
+	if (tmux.block_lines++ > 0)
 		tmux.block[tmux.block_len++] = '\n';
 	memcpy(tmux.block + tmux.block_len, line, len);
 	tmux.block_len += len;
@@ -200,6 +204,7 @@ handle_line(char *line, size_t len)
 		tmux.block_ours = strcmp(flags, " 0") != 0;
 		tmux.in_block = true;
 		tmux.block_len = 0;
+		tmux.block_lines = 0;
 		return;
 	}
 	if (strncmp(line, "%output ", 8) == 0) {

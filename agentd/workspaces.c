@@ -75,20 +75,6 @@ canonical_dir(const char *path, char **error)
 	return xstrdup(resolved);
 }
 
-static int
-write_failed(const char *name, int *status, char **error)
-{
-	if (sqlite3_extended_errcode(db_handle()) == SQLITE_CONSTRAINT_UNIQUE) {
-		*status = 409;
-		*error = xprintf("Workspace name already exists: %s", name);
-	} else {
-		log_error("workspaces: %s", db_errmsg());
-		*status = 500;
-		*error = xstrdup(db_errmsg());
-	}
-	return -1;
-}
-
 int
 workspace_create(const char *name, const char *path, json_t **out,
     int *status, char **error)
@@ -116,7 +102,8 @@ workspace_create(const char *name, const char *path, json_t **out,
 	db_stmt_done(stmt);
 	free(dir);
 	if (rc != SQLITE_DONE) {
-		rc = write_failed(trimmed, status, error);
+		rc = db_write_failed("Workspace", "workspaces", trimmed, status,
+		    error);
 		free(trimmed);
 		return rc;
 	}
@@ -157,7 +144,8 @@ workspace_update(const char *id, const char *name, const char *path,
 	db_stmt_done(stmt);
 	free(dir);
 	if (rc != SQLITE_DONE) {
-		rc = write_failed(trimmed != NULL ? trimmed : "", status, error);
+		rc = db_write_failed("Workspace", "workspaces",
+		    trimmed != NULL ? trimmed : "", status, error);
 		free(trimmed);
 		return rc;
 	}
@@ -169,21 +157,6 @@ workspace_update(const char *id, const char *name, const char *path,
 int
 workspace_delete(const char *id, int *status, char **error)
 {
-	sqlite3_stmt *stmt = db_stmt("DELETE FROM workspaces WHERE id = ?");
-	int rc;
-
-	db_bind_text(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	db_stmt_done(stmt);
-	if (rc != SQLITE_DONE) {
-		*status = 500;
-		*error = xstrdup(db_errmsg());
-		return -1;
-	}
-	if (sqlite3_changes(db_handle()) == 0) {
-		*status = 404;
-		*error = xprintf("Workspace not found: %s", id);
-		return -1;
-	}
-	return 0;
+	return db_delete_by_id(db_stmt("DELETE FROM workspaces WHERE id = ?"), id,
+	    "Workspace", status, error);
 }

@@ -165,16 +165,23 @@ cli_parse_int(const char *s, long long min, long long max, long long *out,
 
 /* ---------------------------------------------------------------- messages */
 
+/* One line on stderr: the prefix, then the formatted message. */
+static void
+print_stderr_line(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void
 cli_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_stderr_line("Error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -182,11 +189,9 @@ cli_warn(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("Warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_stderr_line("Warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int
@@ -194,11 +199,9 @@ cli_usage_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("Error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_stderr_line("Error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (*cli_command_name != '\0')
 		fprintf(stderr, "Run 'codepiper %s --help' for usage.\n",
 		    cli_command_name);

@@ -81,6 +81,15 @@ int	cmd_workspace(int, char **);
 
 /* cmd-start.c: the "session created" block that start and resume print. */
 void	start_print_session(json_t *session);
+/*
+ * cmd-status.c: the body of "codepiper <cmd> <session-id> [--json]" (status,
+ * resume): METHOD /sessions/<id>[/suffix], then the reply's session as JSON
+ * or through print. announce, if not NULL, is printed first without --json
+ * ("Resuming" prints "Resuming session <id>...").
+ */
+int	session_command(int argc, char **argv, const char *help,
+	    const char *method, const char *suffix, const char *announce,
+	    void (*print)(json_t *));
 /* cmd-policy.c: a random UUID v4 for the ids create commands choose. */
 char	*cli_new_uuid(void);
 

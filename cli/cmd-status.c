@@ -97,7 +97,8 @@ print_session(json_t *session)
 }
 
 int
-cmd_status(int argc, char **argv)
+session_command(int argc, char **argv, const char *help, const char *method,
+    const char *suffix, const char *announce, void (*print)(json_t *))
 {
 	const char		*socket_flag = NULL;
 	int			 json = 0;
@@ -110,22 +111,33 @@ cmd_status(int argc, char **argv)
 	char			*target;
 	json_t			*reply;
 
-	if (cli_parse(argc, argv, options, usage, 0, &args) != 0)
+	if (cli_parse(argc, argv, options, help, 0, &args) != 0)
 		return args.exit_status;
 	if (args.positional.n < 1) {
 		cli_args_free(&args);
 		return cli_usage_error("session-id is required");
 	}
-	target = cli_session_target(args.positional.items[0], NULL);
+	if (announce != NULL && !json) {
+		printf("%s session %s...\n", announce, args.positional.items[0]);
+		fflush(stdout);
+	}
+	target = cli_session_target(args.positional.items[0], suffix);
 	cli_args_free(&args);
-	reply = cli_api(cli_socket_path(socket_flag), "GET", target, NULL);
+	reply = cli_api(cli_socket_path(socket_flag), method, target, NULL);
 	free(target);
 	if (reply == NULL)
 		return CLI_EXIT_FAIL;
 	if (json)
 		cli_print_json(json_object_get(reply, "session"));
 	else
-		print_session(json_object_get(reply, "session"));
+		print(json_object_get(reply, "session"));
 	json_decref(reply);
 	return CLI_EXIT_OK;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	return session_command(argc, argv, usage, "GET", NULL, NULL,
+	    print_session);
 }

@@ -31,7 +31,7 @@
 #include <fcgiapp.h>
 
 #include "fcgi-relay.h"
-#include "unix-http.h"
+#include "socket-file.h"
 #include "xmalloc.h"
 
 #define DEFAULT_THREADS		4
@@ -97,41 +97,19 @@ static int
 listener_open(const char *path, ino_t *inode, char **cause)
 {
 	struct sockaddr_un	 sun;
-	struct unix_http_conn	*probe;
 	struct stat		 sb;
-	char			*probe_cause = NULL;
 	mode_t			 old_mask;
-	int			 fd;
+	int			 fd, found;
 
+	if ((found = socket_file_check(path, cause)) == -1)
+		return -1;
+	if (found == 1 && unlink(path) != 0) {
+		xasprintf(cause, "unlink %s: %s", path, strerror(errno));
+		return -1;
+	}
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		xasprintf(cause, "%s: socket path too long", path);
-		return -1;
-	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-
-	if (lstat(path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode)) {
-			xasprintf(cause, "%s: exists and is not a socket", path);
-			return -1;
-		}
-		probe = unix_http_connect(path, 1000, &probe_cause);
-		free(probe_cause);
-		if (probe != NULL) {
-			unix_http_conn_free(probe);
-			xasprintf(cause, "%s: another process is listening",
-			    path);
-			return -1;
-		}
-		if (unlink(path) != 0) {
-			xasprintf(cause, "unlink %s: %s", path, strerror(errno));
-			return -1;
-		}
-	} else if (errno != ENOENT) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
 		xasprintf(cause, "socket: %s", strerror(errno));
@@ -154,16 +132,6 @@ listener_open(const char *path, ino_t *inode, char **cause)
 	}
 	*inode = sb.st_ino;
 	return fd;
-}
-
-/* Remove our socket file, unless something else has replaced it since. */
-static void
-listener_remove(const char *path, ino_t inode)
-{
-	struct stat	sb;
-
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) && sb.st_ino == inode)
-		unlink(path);
 }
 
 static int
@@ -339,6 +307,6 @@ main(int argc, char **argv)
 	}
 	free(workers);
 	close(listen_fd);
-	listener_remove(socket_path, inode);
+	socket_file_remove_own(socket_path, inode);
 	return atomic_load(&failed) ? 1 : 0;
 }

@@ -21,7 +21,7 @@
 
 #include <libwebsockets.h>
 
-#include "unix-http.h"
+#include "socket-file.h"
 #include "ws-relay.h"
 #include "xmalloc.h"
 
@@ -54,38 +54,6 @@ static void
 on_lws_log(int level, const char *line)
 {
 	fprintf(stderr, "codepiper-ws: lws: %s", line);
-}
-
-/*
- * lws binds the socket itself (and would unlink whatever is at the path):
- * refuse a live listener or a non-socket there first, like codepiper-fcgi.
- */
-static int
-check_socket_path(const char *path, char **cause)
-{
-	struct unix_http_conn *probe;
-	struct stat sb;
-	char *probe_cause = NULL;
-
-	if (strlen(path) >= 108) {
-		xasprintf(cause, "%s: socket path too long", path);
-		return -1;
-	}
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : (xasprintf(cause, "%s: %s", path,
-		    strerror(errno)), -1);
-	if (!S_ISSOCK(sb.st_mode)) {
-		xasprintf(cause, "%s: exists and is not a socket", path);
-		return -1;
-	}
-	probe = unix_http_connect(path, 1000, &probe_cause);
-	free(probe_cause);
-	if (probe != NULL) {
-		unix_http_conn_free(probe);
-		xasprintf(cause, "%s: another process is listening", path);
-		return -1;
-	}
-	return 0;
 }
 
 static int64_t
@@ -144,7 +112,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check_socket_path(socket_path, &cause) != 0) {
+	/*
+	 * lws binds the socket itself (and would unlink whatever is at the
+	 * path): refuse a live listener or a non-socket there first.
+	 */
+	if (socket_file_check(socket_path, &cause) == -1) {
 		fprintf(stderr, "codepiper-ws: %s\n", cause);
 		free(cause);
 		return 1;
@@ -203,8 +175,7 @@ main(int argc, char **argv)
 	lws_context_destroy(context);
 	context = NULL;
 	relay_free();
-	if (inode != 0 && lstat(socket_path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
-	    sb.st_ino == inode)
-		unlink(socket_path);
+	if (inode != 0)
+		socket_file_remove_own(socket_path, inode);
 	return 0;
 }
