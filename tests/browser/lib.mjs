@@ -1,9 +1,10 @@
 // Shared helpers of the browser tests: the dashboard build, a back end to talk
 // to, Debian's Chromium through playwright-core, and screenshots.
 //
-// For now the back end is the dashboard's dev mock (nginx/dashboard/mock,
-// started per test file on a free port); pointing these tests at the real
-// agentd + nginx stack is a later step.
+// Most files use the dashboard's dev mock (nginx/dashboard/mock, started per
+// test file on a free port) for states that are costly to produce for real;
+// real-stack.test.mjs runs the dashboard against agentd --web itself
+// (ws-stack.mjs) and uses only launch/newPage/shot from here.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';

@@ -9,6 +9,11 @@
 //   const id = await stack.newSession();        // a shell session
 //   await stack.stop();                         // asserts a clean exit
 //
+// Options: `agents: 'standin'` puts tests/bin (the stand-in claude and codex,
+// tests/fake-anthropic/README.md) first on PATH instead of the shells;
+// `signIn: false` leaves the daemon in onboarding (the caller signs in, e.g.
+// through the dashboard) and `stack.signIn()` does it later.
+//
 // CODEPIPER_BIN selects the programs (default build/san/bin).
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -87,7 +92,9 @@ export function unixRequest(socketPath, method, path, body) {
   });
 }
 
-export async function startStack({ env: extraEnv = {} } = {}) {
+export const STANDIN_BIN = join(ROOT, 'tests/bin');
+
+export async function startStack({ env: extraEnv = {}, agents = 'shell', signIn = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cp-ws-'));
   const home = join(dir, 'home');
   const bin = join(dir, 'bin');
@@ -101,7 +108,7 @@ export async function startStack({ env: extraEnv = {} } = {}) {
   const tmuxName = `cpws-${process.pid}-${randomBytes(3).toString('hex')}`;
   const env = {
     ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
+    PATH: `${agents === 'standin' ? STANDIN_BIN : bin}:${process.env.PATH}`,
     HOME: home,
     CODEPIPER_HOME: join(home, '.codepiper'),
     CODEPIPER_TMUX_SOCKET: tmuxName,
@@ -153,29 +160,37 @@ export async function startStack({ env: extraEnv = {} } = {}) {
   };
   stack.cli = (method, path, body) => unixRequest(cliSocket, method, path, body);
 
-  // Sign in: the bootstrap password, the onboarding cookie, MFA enrolment.
+  // The bootstrap password agentd wrote (stdout is not a terminal).
   const password = readFileSync(join(env.CODEPIPER_HOME, 'bootstrap-password'), 'utf8').trim();
-  const login = await fetch(base + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
-  const onboarding = login.headers.getSetCookie().map((c) => /^codepiper_onboarding=([0-9a-f]+)/.exec(c)).find(Boolean)?.[1];
-  if (!onboarding) throw new Error(`no onboarding cookie (${login.status})`);
-  const setup = await (await fetch(base + '/api/auth/mfa/setup', { method: 'POST', headers: { Cookie: `codepiper_onboarding=${onboarding}` } })).json();
-  const verify = await fetch(base + '/api/auth/mfa/verify', {
-    method: 'POST', headers: { Cookie: `codepiper_onboarding=${onboarding}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ totpCode: totp(setup.secret) }),
-  });
-  const verified = await verify.json();
-  if (!verified.token) throw new Error(`MFA verify failed: ${JSON.stringify(verified)}`);
-  stack.cookie = verified.token;
   stack.password = password;
-  stack.secret = setup.secret;
+  stack.secret = null;
+
+  /** Sign in: the bootstrap password, the onboarding cookie, MFA enrolment. */
+  stack.signIn = async () => {
+    const login = await fetch(base + '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
+    const onboarding = login.headers.getSetCookie().map((c) => /^codepiper_onboarding=([0-9a-f]+)/.exec(c)).find(Boolean)?.[1];
+    if (!onboarding) throw new Error(`no onboarding cookie (${login.status})`);
+    const setup = await (await fetch(base + '/api/auth/mfa/setup', { method: 'POST', headers: { Cookie: `codepiper_onboarding=${onboarding}` } })).json();
+    const verify = await fetch(base + '/api/auth/mfa/verify', {
+      method: 'POST', headers: { Cookie: `codepiper_onboarding=${onboarding}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ totpCode: totp(setup.secret) }),
+    });
+    const verified = await verify.json();
+    if (!verified.token) throw new Error(`MFA verify failed: ${JSON.stringify(verified)}`);
+    stack.cookie = verified.token;
+    stack.secret = setup.secret;
+    return verified.token;
+  };
   let nextStep = 30;
   /** Another signed-in session (the next TOTP step: codes are single use). */
   stack.signInAgain = async () => {
-    const r = await stack.api('POST', '/auth/login', { password, totpCode: totp(setup.secret, nextStep) }, { cookie: null });
+    if (!stack.secret) throw new Error('not enrolled yet: set stack.secret');
+    const r = await stack.api('POST', '/auth/login', { password, totpCode: totp(stack.secret, nextStep) }, { cookie: null });
     nextStep += 30;
     if (!r.json?.token) throw new Error(`login failed: ${r.text}`);
     return r.json.token;
   };
+  if (signIn) await stack.signIn();
 
   /** A signed-in WebSocket through nginx; resolves once open. */
   stack.connect = (opts = {}) => openClient(stack.wsUrl, {

@@ -100,8 +100,19 @@ function Inbox({ onClose }: { onClose: () => void }) {
       const t = e.target as Node;
       if (ref.current && !ref.current.contains(t) && !(t as HTMLElement).closest?.('.bell-btn')) onClose();
     };
+    // Escape inside closes it (below); so does Escape when the focus was
+    // lost, e.g. with the approval card that held it (answered), but not
+    // while something else has the focus.
+    const onKey = (e: KeyboardEvent) => {
+      const a = document.activeElement;
+      if (e.key === 'Escape' && (!a || a === document.body)) onClose();
+    };
     document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
   }, []);
   const unread = notifications.filter((n) => !n.readAt);
   const markAll = async () => {

@@ -183,6 +183,14 @@ function fromDraft(d: DraftRule): PolicyRule {
   return r;
 }
 
+/** agentd's validation messages name rules by index ("Field 'rules[0].tool'
+ *  has an invalid pattern: …"); the editor numbers them from 1. */
+function ruleMessage(m: string): string {
+  return m
+    .replace(/^Field 'rules\[(\d+)\](?:\.([^']+))?'/, (_, n, f) => `Rule ${Number(n) + 1}${f ? ` ${f}` : ''}`)
+    .replace(/\brules\[(\d+)\]/g, (_, n) => `rule ${Number(n) + 1}`);
+}
+
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
 }
@@ -240,8 +248,8 @@ function PolicyEditor({ policy, existingIds, onClose, onSaved }:
       toast.success(policy ? 'Policy updated' : 'Policy created');
       onSaved(res.policy);
     } catch (err) {
-      setError((err as Error).message);
-      toastError(err);
+      // Shown in the footer, next to the button (a toast would cover it).
+      setError(ruleMessage((err as Error).message));
     } finally {
       setBusy(false);
     }
@@ -568,6 +576,12 @@ function SetEditor({ set, policies, onClose, onSaved }: { set: PolicySetSummary 
 
 const AUDIT_PAGE = 50;
 
+/** Who decided a row without a policy: a person's answer to an ask
+ *  (agentd's reasons "Allowed/Denied by the user"), else the default action. */
+function decidedBy(r: AuditDecision): string {
+  return /\bby the user$/.test(r.reason ?? '') ? 'you' : 'default';
+}
+
 function VerifyBadge() {
   const [state, setState] = useState<{ ok: boolean; checked: number; firstBrokenId?: number } | 'loading' | 'unavailable'>('loading');
   const run = () => {
@@ -655,7 +669,7 @@ function AuditLog() {
                             {s ? sessionName(s) : shortId(r.sessionId)}
                           </Link>
                         </td>
-                        <td class="mono small nowrap">{r.policyId ?? <span class="muted">default</span>}</td>
+                        <td class="mono small nowrap">{r.policyId ?? <span class="muted">{decidedBy(r)}</span>}</td>
                         <td class="small">{r.reason ?? ''}</td>
                         <td class="muted small nowrap" title={absoluteTime(r.timestamp)}>{relativeTime(r.timestamp)}</td>
                       </tr>

@@ -460,8 +460,11 @@ function EventsTab({ id }: { id: string }) {
   useEffect(load, [id, source]);
 
   useEffect(() => ws.subscribe(`session:${id}:events`, (msg) => {
+    // Stored events come as {topic, data:<event>}; the same topic also
+    // carries {type:"policy_pending"|"policy_resolved", data:<pending ask>}.
+    if (msg.type !== undefined && msg.type !== 'event') return;
     const ev: SessionEvent | undefined = msg.data;
-    if (!ev || ev.id === undefined || (source && ev.source !== source)) return;
+    if (!ev || typeof ev.id !== 'number' || typeof ev.type !== 'string' || (source && ev.source !== source)) return;
     setEvents((list) => (list && !list.some((x) => x.id === ev.id) ? [ev, ...list] : list));
     setFresh((f) => new Set(f).add(ev.id!));
     setTimeout(() => setFresh((f) => { const n = new Set(f); n.delete(ev.id!); return n; }), 2500);
