@@ -1330,13 +1330,19 @@ struct tmux_pane_info {
 	char	tag[64];
 };
 
+/* Dead status "s<n>", or "s" while tmux has not reaped the process. */
 static int
 parse_pane_line(const char *line, struct tmux_pane_info *p)
 {
+	char status[16];
+
 	memset(p, 0, sizeof *p);
-	return sscanf(line, "%127s %31s %31s %31s %d %d %d %63s", p->session_name,
+	if (sscanf(line, "%127s %31s %31s %31s %d %d %15s %63s", p->session_name,
 	    p->session_id, p->window_id, p->pane_id, &p->pid, &p->dead,
-	    &p->dead_status, p->tag) >= 7 ? 0 : -1;
+	    status, p->tag) < 7 || status[0] != 's')
+		return -1;
+	p->dead_status = status[1] != '\0' ? atoi(status + 1) : -1;
+	return 0;
 }
 
 static struct session *
@@ -1365,14 +1371,25 @@ adopt_row(sqlite3_stmt *stmt, const struct tmux_pane_info *p)
 	return s;
 }
 
+static void	list_panes_for_adoption(void);
+
+static void
+adoption_retry(evutil_socket_t fd, short what, void *arg)
+{
+	event_free(arg);
+	list_panes_for_adoption();
+}
+
 static void
 adopt_listing(bool ok, const char *out, void *arg)
 {
+	static int unreaped_retries;
 	struct tmux_pane_info *panes = NULL, *p;
 	size_t npanes = 0, i;
 	char *copy = xstrdup(ok ? out : ""), *line, *save = NULL;
 	sqlite3_stmt *stmt;
 	int adopted = 0, stopped = 0, orphans = 0;
+	bool unreaped = false;
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -1381,10 +1398,26 @@ adopt_listing(bool ok, const char *out, void *arg)
 		    strncmp(info.session_name, "codepiper-", 10) != 0 ||
 		    strcmp(info.session_name, TMUX_HUB_SESSION) == 0)
 			continue;
+		if (info.dead && info.dead_status < 0)
+			unreaped = true;
 		panes = xreallocarray(panes, npanes + 1, sizeof *panes);
 		panes[npanes++] = info;
 	}
 	free(copy);
+	/*
+	 * An agent that died while we were away may not be reaped by tmux yet
+	 * (tmux 3.3), so its exit status is unknown. Make tmux reap (any child
+	 * exiting does it) and look again, for up to 2 s.
+	 */
+	if (unreaped && unreaped_retries++ < 20) {
+		struct timeval tv = { 0, 100 * 1000 };
+		struct event *retry = evtimer_new(sessions.base, adoption_retry,
+		    event_self_cbarg());
+		free(panes);
+		tmux_command(NULL, NULL, "run-shell -b true");
+		evtimer_add(retry, &tv);
+		return;
+	}
 
 	stmt = db_stmt("SELECT " SESSION_COLUMNS " FROM sessions WHERE status IN "
 	    "('RUNNING', 'STARTING', 'NEEDS_PERMISSION', 'NEEDS_INPUT')");
@@ -1523,11 +1556,17 @@ sessions_init(struct event_base *base, const char *data_dir,
 		free(cause);
 		return -1;
 	}
+	list_panes_for_adoption();
+	return 0;
+}
+
+static void
+list_panes_for_adoption(void)
+{
 	tmux_command(adopt_listing, NULL, "list-panes -a -F \"#{session_name} "
 	    "#{session_id} #{window_id} #{pane_id} #{pane_pid} #{pane_dead} "
-	    "#{?pane_dead_status,#{pane_dead_status},0} "
+	    "s#{pane_dead_status} "
 	    "#{?@codepiper_daemon,#{@codepiper_daemon},-}\"");
-	return 0;
 }
 
 void
