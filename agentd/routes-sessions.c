@@ -17,6 +17,7 @@
 #include "terminal.h"
 #include "uploads.h"
 #include "util.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 #define SEND_TEXT_MAX	(1024 * 1024)
@@ -67,6 +68,55 @@ post_sessions(struct request *req)
 	free(trimmed);
 }
 
+/* Git checks read the repository (libgit2, possibly large): off the loop. */
+struct git_check {
+	struct request	*req;
+	char		*cwd;
+	char		*branch;	/* NULL: POST /sessions/validate */
+	bool		 create_branch;
+	json_t		*result;
+};
+
+static void
+git_check_work(void *arg)
+{
+	struct git_check *job = arg;
+
+	if (job->branch == NULL)
+		job->result = git_validate_dir(job->cwd);
+	else
+		job->result = git_validate_branch(job->cwd, job->branch,
+		    job->create_branch);
+}
+
+static void
+git_check_done(void *arg)
+{
+	struct git_check *job = arg;
+
+	reply_json(job->req, 200, job->result);
+	free(job->cwd);
+	free(job->branch);
+	free(job);
+}
+
+static void
+submit_git_check(struct request *req, const char *cwd, const char *branch,
+    bool create_branch)
+{
+	struct git_check *job = xcalloc(1, sizeof *job);
+
+	job->req = req;
+	job->cwd = xstrdup(cwd);
+	job->branch = branch != NULL ? xstrdup(branch) : NULL;
+	job->create_branch = create_branch;
+	if (workers_submit(git_check_work, git_check_done, job) != 0) {
+		/* The pool is busy or down: answer on the loop rather than fail. */
+		git_check_work(job);
+		git_check_done(job);
+	}
+}
+
 static void
 post_validate(struct request *req)
 {
@@ -79,7 +129,7 @@ post_validate(struct request *req)
 		reply_error(req, 400, "Missing required field: cwd");
 		return;
 	}
-	reply_json(req, 200, git_validate_dir(json_string_value(cwd)));
+	submit_git_check(req, json_string_value(cwd), NULL, false);
 }
 
 static void
@@ -104,8 +154,8 @@ post_validate_git(struct request *req)
 		reply_error(req, 400, "Missing required field: createBranch");
 		return;
 	}
-	reply_json(req, 200, git_validate_branch(json_string_value(cwd),
-	    json_string_value(branch), json_is_true(create)));
+	submit_git_check(req, json_string_value(cwd), json_string_value(branch),
+	    json_is_true(create));
 }
 
 static void
