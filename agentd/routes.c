@@ -14,6 +14,7 @@ static const struct route *const route_tables[] = {
 	routes_conversation,
 	routes_model,
 	routes_budget,
+	routes_notifications,
 	routes_hooks,
 	routes_policies,
 	routes_audit,

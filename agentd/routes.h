@@ -22,6 +22,7 @@ extern const struct route routes_analytics[];
 extern const struct route routes_conversation[];
 extern const struct route routes_model[];
 extern const struct route routes_budget[];
+extern const struct route routes_notifications[];
 /* A NULL-terminated array of route arrays. */
 const struct route *const *routes_all(void);
 
