@@ -16,6 +16,7 @@
 #include "settings.h"
 #include "tmux.h"
 #include "util.h"
+#include "workers.h"
 #include "xmalloc.h"
 
 /* The agent prints nothing for a moment while it starts; call it running
@@ -52,6 +53,8 @@ static struct {
 	void			(*ready)(void);
 	struct event		*restart_timer;
 	struct event		*subscribe_timer;
+	int			 worktrees_creating;
+	TAILQ_HEAD(, worktree_close) closing;	/* worktrees being removed */
 } sessions;
 
 static const char *status_names[] = {
@@ -443,18 +446,85 @@ kill_tmux_runtime(struct session *s)
 		tmux_command(NULL, NULL, "kill-session -t =codepiper-%s", s->id);
 }
 
+/*
+ * A stop or kill of a worktree session: libgit2 stashes and removes the
+ * worktree on a worker (it may take long on a large repository), and the
+ * stop is answered once it is done. The session is freed meanwhile, so the
+ * job holds copies. Listed while in flight: a resume is refused meanwhile.
+ */
+struct worktree_close {
+	char			*session_id;
+	char			*path;
+	bool			 force;
+	int			 rc;
+	char			*cause;
+	struct pending_close	*pc;
+	TAILQ_ENTRY(worktree_close) entry;
+};
+
+static bool
+worktree_closing(const char *id)
+{
+	struct worktree_close *wc;
+
+	TAILQ_FOREACH(wc, &sessions.closing, entry) {
+		if (strcmp(wc->session_id, id) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
-teardown_worktree(struct session *s, bool force)
+worktree_close_work(void *arg)
+{
+	struct worktree_close *wc = arg;
+
+	wc->rc = git_worktree_teardown(wc->path, wc->session_id, wc->force,
+	    &wc->cause);
+}
+
+static void
+worktree_closed(void *arg)
+{
+	struct worktree_close *wc = arg;
+
+	/* After sessions_shutdown (workers_shutdown runs us) the list is gone. */
+	if (sessions.base != NULL)
+		TAILQ_REMOVE(&sessions.closing, wc, entry);
+	if (wc->rc != 0)
+		log_warn("session %s: removing worktree %s: %s", wc->session_id,
+		    wc->path, wc->cause);
+	wc->pc->done(NULL, 200, NULL, wc->pc->arg);
+	free(wc->pc);
+	free(wc->session_id);
+	free(wc->path);
+	free(wc->cause);
+	free(wc);
+}
+
+/* Answers the stop or kill, after removing the session's worktree if any. */
+static void
+close_worktree_then_reply(struct session *s, struct pending_close *pc)
 {
 	json_t *wt = json_object_get(s->metadata, "worktree");
 	const char *path = json_string_value(json_object_get(wt, "worktreePath"));
-	char *cause = NULL;
+	struct worktree_close *wc;
 
-	if (path == NULL)
+	if (path == NULL) {
+		pc->done(NULL, 200, NULL, pc->arg);
+		free(pc);
 		return;
-	if (git_worktree_teardown(path, s->id, force, &cause) != 0) {
-		log_warn("session %s: removing worktree %s: %s", s->id, path, cause);
-		free(cause);
+	}
+	wc = xcalloc(1, sizeof *wc);
+	wc->session_id = xstrdup(s->id);
+	wc->path = xstrdup(path);
+	wc->force = pc->force;
+	wc->pc = pc;
+	TAILQ_INSERT_TAIL(&sessions.closing, wc, entry);
+	if (workers_submit(worktree_close_work, worktree_closed, wc) != 0) {
+		/* The pool is busy or down: do it here rather than not at all. */
+		worktree_close_work(wc);
+		worktree_closed(wc);
 	}
 }
 
@@ -468,15 +538,11 @@ session_finish(struct session *s, enum session_status final)
 	kill_tmux_runtime(s);
 	NOTIFY(ended, s);
 	session_set_status(s, final);
-	if (pc != NULL)
-		teardown_worktree(s, pc->force);
 	remove_runtime_files(s->id, true);
 	session_detach_live(s);
 	log_info("session %s ended (%s)", s->id, status_names[final]);
-	if (pc != NULL) {
-		pc->done(NULL, 200, NULL, pc->arg);
-		free(pc);
-	}
+	if (pc != NULL)
+		close_worktree_then_reply(s, pc);
 	session_free(s);
 }
 
@@ -815,24 +881,336 @@ build_metadata(const struct session_spec *spec, struct git_worktree_info *wt)
 	return m;
 }
 
-void
-session_create(const struct session_spec *spec_in, session_done_cb done, void *arg)
-{
-	struct session_spec spec = *spec_in;
-	struct create_ctx *ctx;
-	struct git_worktree_info wt = { 0 };
-	struct launch_options lo = { 0 };
-	struct env_options eo = { 0 };
-	struct session *s;
-	struct stat st;
-	json_t *env = NULL, *argv = NULL, *set_vars = NULL, *old = NULL;
-	char id[UUID_LEN], *runtime = NULL, *settings = NULL, *cause = NULL;
-	char *exe = NULL, *quoted = NULL, *launcher = NULL;
-	const char *cwd = spec.cwd;
-	int status = 500;
-	bool have_worktree = false, resumed = spec.id != NULL;
+/*
+ * A creation that passed its checks. It owns copies of the spec's strings
+ * and JSON: the spec borrows from the request body or, for a resume, from a
+ * row freed as soon as session_create returns, and the worktree step (on a
+ * worker thread) outlives both.
+ */
+struct create_job {
+	struct session_spec	 spec;		/* every pointer owned */
+	bool			 resumed;
+	const char		*cwd;		/* spec.cwd, or wt's worktree */
+	json_t			*env;		/* the agent's environment */
+	char			*exe;
+	struct git_worktree_info wt;
+	bool			 have_worktree;
+	int			 git_rc;
+	char			*cause;
+	session_done_cb		 done;
+	void			*arg;
+};
 
-	if (sessions.nlive >= SESSION_MAX) {
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static json_t *
+json_copy_or_null(json_t *j)
+{
+	return j != NULL ? json_deep_copy(j) : NULL;
+}
+
+static struct create_job *
+create_job_new(const struct session_spec *spec, session_done_cb done,
+    void *arg)
+{
+	struct create_job *job = xcalloc(1, sizeof *job);
+	char id[UUID_LEN];
+
+	job->resumed = spec->id != NULL;
+	if (spec->id == NULL)
+		uuid_v4(id);
+	job->spec = *spec;
+	job->spec.id = xstrdup(spec->id != NULL ? spec->id : id);
+	job->spec.cwd = xstrdup(spec->cwd);
+	job->spec.env = json_copy_or_null(spec->env);
+	job->spec.args = json_copy_or_null(spec->args);
+	job->spec.billing_mode = strdup_or_null(spec->billing_mode);
+	job->spec.env_set_ids = json_copy_or_null(spec->env_set_ids);
+	job->spec.worktree_branch = strdup_or_null(spec->worktree_branch);
+	job->spec.worktree_start_point = strdup_or_null(spec->worktree_start_point);
+	job->spec.resume_id = strdup_or_null(spec->resume_id);
+	job->spec.resume_mode = strdup_or_null(spec->resume_mode);
+	job->spec.resume_source = strdup_or_null(spec->resume_source);
+	job->cwd = job->spec.cwd;
+	job->done = done;
+	job->arg = arg;
+	return job;
+}
+
+static void
+create_job_free(struct create_job *job)
+{
+	/* The spec's strings are the job's own copies (create_job_new). */
+	free((char *)job->spec.id);
+	free((char *)job->spec.cwd);
+	json_decref(job->spec.env);
+	json_decref(job->spec.args);
+	free((char *)job->spec.billing_mode);
+	json_decref(job->spec.env_set_ids);
+	free((char *)job->spec.worktree_branch);
+	free((char *)job->spec.worktree_start_point);
+	free((char *)job->spec.resume_id);
+	free((char *)job->spec.resume_mode);
+	free((char *)job->spec.resume_source);
+	json_decref(job->env);
+	free(job->exe);
+	git_worktree_info_free(&job->wt);
+	free(job->cause);
+	free(job);
+}
+
+/* The folder, the env sets and the executable: job->env and job->exe. */
+static int
+create_check(struct create_job *job, int *status)
+{
+	const struct session_spec *spec = &job->spec;
+	struct env_options eo = { 0 };
+	json_t *set_vars = NULL;
+	struct stat st;
+
+	*status = 500;
+	if (stat(spec->cwd, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		job->cause = xprintf("Working directory does not exist: %s",
+		    spec->cwd);
+		*status = 400;
+		goto fail;
+	}
+	if (json_array_size(spec->env_set_ids) > 0) {
+		if (sessions.providers.resolve_env_sets == NULL) {
+			job->cause = xprintf("Env set not found: %s",
+			    json_string_value(json_array_get(spec->env_set_ids, 0)));
+			*status = 404;
+			goto fail;
+		}
+		if (sessions.providers.resolve_env_sets(spec->env_set_ids,
+		    &set_vars, status, &job->cause) != 0)
+			goto fail;
+	}
+	eo.request_env = spec->env;
+	eo.env_set_vars = set_vars;
+	eo.billing_mode = spec->billing_mode;
+	eo.forward_ssh_auth_sock = settings_bool("forwardSshAuthSock");
+	job->env = provider_build_env(spec->provider, &eo);
+	json_decref(set_vars);
+	set_vars = NULL;
+	if ((job->exe = provider_find_executable(spec->provider->executable,
+	    job->env)) == NULL) {
+		job->cause = xprintf("Provider executable not found on PATH: %s",
+		    spec->provider->executable);
+		*status = 400;
+		goto fail;
+	}
+	return 0;
+fail:
+	json_decref(set_vars);
+	return -1;
+}
+
+/* The session, its runtime folder and (with native hooks) settings file. */
+static struct session *
+create_session_object(struct create_job *job, char **settings)
+{
+	struct session *s = session_new(job->spec.id, job->spec.provider,
+	    job->cwd);
+	char *runtime = session_runtime_dir(s->id), *images;
+
+	if (mkdir_private(runtime) != 0) {
+		job->cause = xprintf("Creating %s: %s", runtime, strerror(errno));
+		goto fail;
+	}
+	images = xprintf("%s/images", runtime);
+	mkdir_private(images);
+	free(images);
+	s->hook_secret = getenv("CODEPIPER_SECRET") != NULL ?
+	    xstrdup(getenv("CODEPIPER_SECRET")) : random_hex(32);
+	if (sessions.providers.prepare != NULL &&
+	    job->spec.provider->native_hooks) {
+		*settings = sessions.providers.prepare(s, runtime, &job->cause);
+		if (*settings == NULL && job->cause != NULL) {
+			remove_tree(runtime);
+			goto fail;
+		}
+	}
+	free(runtime);
+	return s;
+fail:
+	session_free(s);
+	free(runtime);
+	return NULL;
+}
+
+/* The agent's argv; fills in s->metadata to match. */
+static json_t *
+create_argv(struct create_job *job, struct session *s, const char *settings)
+{
+	struct launch_options lo = { 0 };
+	json_t *argv, *security;
+
+	lo.session_id = s->id;
+	lo.settings_path = settings;
+	lo.args = job->spec.args;
+	lo.dangerous_mode = job->spec.dangerous_mode;
+	lo.resume_id = job->spec.resume_id;
+	lo.resume_mode = job->spec.resume_mode;
+	lo.codex_host_access = settings_bool("codexHostAccessProfileEnabled");
+	argv = provider_build_argv(job->spec.provider, &lo);
+	json_array_set_new(argv, 0, json_string(job->exe));
+	json_decref(s->metadata);
+	s->metadata = build_metadata(&job->spec,
+	    job->have_worktree ? &job->wt : NULL);
+	if (strcmp(job->spec.provider->id, "codex") == 0 && lo.codex_host_access) {
+		security = json_object_get(s->metadata, "security");
+		if (security == NULL) {
+			security = json_object();
+			json_object_set_new(s->metadata, "security", security);
+		}
+		json_object_set_new(security, "codexHostAccessProfileEnabled",
+		    json_true());
+	}
+	return argv;
+}
+
+/* Resume keeps the original creation time and cwd. */
+static void
+keep_original_row(struct session *s)
+{
+	sqlite3_stmt *stmt = db_stmt("SELECT created_at, cwd FROM sessions "
+	    "WHERE id = ?");
+
+	sqlite3_bind_text(stmt, 1, s->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		s->created_at = sqlite3_column_int64(stmt, 0);
+		free(s->cwd);
+		s->cwd = xstrdup(db_column_text(stmt, 1));
+	}
+	db_stmt_done(stmt);
+}
+
+static void
+start_in_tmux(struct create_ctx *ctx)
+{
+	char *launcher, *quoted;
+
+	quoted = tmux_quote(ctx->launch_path, strlen(ctx->launch_path));
+	launcher = tmux_quote(sessions.self_exe, strlen(sessions.self_exe));
+	tmux_command(create_launched, ctx, "new-session -d -s codepiper-%s "
+	    "-x 120 -y 30 -P -F \"#{session_id} #{window_id} #{pane_id} "
+	    "#{pane_pid}\" -- %s --launch %s", ctx->session->id, launcher,
+	    quoted);
+	free(launcher);
+	free(quoted);
+}
+
+/* Everything after the worktree: files, the row, then tmux. Frees job. */
+static void
+create_launch(struct create_job *job)
+{
+	struct create_ctx *ctx;
+	struct session *s;
+	json_t *argv;
+	char *settings = NULL, *runtime, *error = NULL;
+
+	if ((s = create_session_object(job, &settings)) == NULL) {
+		job->done(NULL, 500, job->cause, job->arg);
+		create_job_free(job);
+		return;
+	}
+	argv = create_argv(job, s, settings);
+	s->status = STATUS_STARTING;
+	ctx = xcalloc(1, sizeof *ctx);
+	ctx->session = s;
+	ctx->done = job->done;
+	ctx->arg = job->arg;
+	ctx->resumed = job->resumed;
+	runtime = session_runtime_dir(s->id);
+	ctx->launch_path = xprintf("%s/launch", runtime);
+	free(runtime);
+	if (write_launch_file(ctx->launch_path, s->cwd, job->env, argv) != 0) {
+		error = xprintf("Writing the launch file: %s", strerror(errno));
+		goto fail;
+	}
+	/* The row exists before the agent starts, so its first hook finds it. */
+	if (ctx->resumed)
+		keep_original_row(s);
+	if (db_save(s, !ctx->resumed) != 0) {
+		error = xstrdup("Saving the session failed");
+		goto fail;
+	}
+	start_in_tmux(ctx);
+	goto out;
+fail:
+	create_fail(ctx, 500, error);
+out:
+	free(error);
+	json_decref(argv);
+	free(settings);
+	create_job_free(job);
+}
+
+static void
+worktree_create_work(void *arg)
+{
+	struct create_job *job = arg;
+
+	job->git_rc = git_worktree_create(job->spec.cwd,
+	    job->spec.worktree_branch, job->spec.worktree_create_branch,
+	    job->spec.worktree_start_point, job->spec.id, &job->wt, &job->cause);
+}
+
+/* agentd stopped while git worked (workers_shutdown runs the done
+ * callback): nobody will run this session, so leave no worktree behind. */
+static void
+abandon_worktree(struct create_job *job)
+{
+	char *cause = NULL;
+
+	if (job->git_rc != 0)
+		return;
+	if (git_worktree_teardown(job->wt.worktree_path, job->spec.id, true,
+	    &cause) != 0) {
+		log_warn("session %s: removing worktree %s: %s", job->spec.id,
+		    job->wt.worktree_path, cause);
+		free(cause);
+	}
+}
+
+static void
+worktree_created(void *arg)
+{
+	struct create_job *job = arg;
+	const char *error = job->cause;
+	int status = 422;
+
+	if (sessions.base == NULL) {
+		abandon_worktree(job);
+		error = "tmux is not running; retry in a moment";
+		status = 503;
+		goto fail;
+	}
+	sessions.worktrees_creating--;
+	if (job->git_rc != 0)
+		goto fail;
+	job->have_worktree = true;
+	job->cwd = job->wt.worktree_path;
+	create_launch(job);
+	return;
+fail:
+	job->done(NULL, status, error, job->arg);
+	create_job_free(job);
+}
+
+void
+session_create(const struct session_spec *spec, session_done_cb done, void *arg)
+{
+	struct create_job *job;
+	int status;
+
+	/* Worktrees in the making count: each is a session a moment later. */
+	if (sessions.nlive + sessions.worktrees_creating >= SESSION_MAX) {
 		done(NULL, 409, "Maximum concurrent sessions (50) reached. Stop an "
 		    "existing session first.", arg);
 		return;
@@ -841,152 +1219,23 @@ session_create(const struct session_spec *spec_in, session_done_cb done, void *a
 		done(NULL, 503, "tmux is not running; retry in a moment", arg);
 		return;
 	}
-	if (stat(cwd, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		cause = xprintf("Working directory does not exist: %s", cwd);
-		status = 400;
-		goto fail;
+	job = create_job_new(spec, done, arg);
+	if (create_check(job, &status) != 0) {
+		done(NULL, status, job->cause != NULL ? job->cause :
+		    "Session creation failed", arg);
+		create_job_free(job);
+		return;
 	}
-	if (spec.id == NULL) {
-		uuid_v4(id);
-		spec.id = id;
+	if (job->spec.worktree_branch == NULL) {
+		create_launch(job);
+		return;
 	}
-	if (spec.env_set_ids != NULL && json_array_size(spec.env_set_ids) > 0) {
-		if (sessions.providers.resolve_env_sets == NULL) {
-			cause = xprintf("Env set not found: %s", json_string_value(
-			    json_array_get(spec.env_set_ids, 0)));
-			status = 404;
-			goto fail;
-		}
-		if (sessions.providers.resolve_env_sets(spec.env_set_ids, &set_vars,
-		    &status, &cause) != 0)
-			goto fail;
+	/* libgit2 on a large repository may take seconds: off the loop. */
+	sessions.worktrees_creating++;
+	if (workers_submit(worktree_create_work, worktree_created, job) != 0) {
+		worktree_create_work(job);
+		worktree_created(job);
 	}
-	eo.request_env = spec.env;
-	eo.env_set_vars = set_vars;
-	eo.billing_mode = spec.billing_mode;
-	eo.forward_ssh_auth_sock = settings_bool("forwardSshAuthSock");
-	env = provider_build_env(spec.provider, &eo);
-	if ((exe = provider_find_executable(spec.provider->executable, env)) == NULL) {
-		cause = xprintf("Provider executable not found on PATH: %s",
-		    spec.provider->executable);
-		status = 400;
-		goto fail;
-	}
-	if (spec.worktree_branch != NULL) {
-		if (git_worktree_create(cwd, spec.worktree_branch,
-		    spec.worktree_create_branch, spec.worktree_start_point, spec.id,
-		    &wt, &cause) != 0) {
-			status = 422;
-			goto fail;
-		}
-		have_worktree = true;
-		cwd = wt.worktree_path;
-	}
-
-	s = session_new(spec.id, spec.provider, cwd);
-	runtime = session_runtime_dir(s->id);
-	if (mkdir_private(runtime) != 0) {
-		cause = xprintf("Creating %s: %s", runtime, strerror(errno));
-		session_free(s);
-		goto fail;
-	}
-	free(runtime);
-	runtime = session_runtime_dir(s->id);
-	{
-		char *images = xprintf("%s/images", runtime);
-		mkdir_private(images);
-		free(images);
-	}
-	s->hook_secret = getenv("CODEPIPER_SECRET") != NULL ?
-	    xstrdup(getenv("CODEPIPER_SECRET")) : random_hex(32);
-	if (sessions.providers.prepare != NULL && spec.provider->native_hooks) {
-		settings = sessions.providers.prepare(s, runtime, &cause);
-		if (settings == NULL && cause != NULL) {
-			session_free(s);
-			remove_tree(runtime);
-			goto fail;
-		}
-	}
-	lo.session_id = s->id;
-	lo.settings_path = settings;
-	lo.args = spec.args;
-	lo.dangerous_mode = spec.dangerous_mode;
-	lo.resume_id = spec.resume_id;
-	lo.resume_mode = spec.resume_mode;
-	lo.codex_host_access = settings_bool("codexHostAccessProfileEnabled");
-	argv = provider_build_argv(spec.provider, &lo);
-	json_array_set_new(argv, 0, json_string(exe));
-	json_decref(s->metadata);
-	s->metadata = build_metadata(&spec, have_worktree ? &wt : NULL);
-	if (strcmp(spec.provider->id, "codex") == 0 && lo.codex_host_access) {
-		json_t *security = json_object_get(s->metadata, "security");
-		if (security == NULL) {
-			security = json_object();
-			json_object_set_new(s->metadata, "security", security);
-		}
-		json_object_set_new(security, "codexHostAccessProfileEnabled",
-		    json_true());
-	}
-	s->status = STATUS_STARTING;
-
-	ctx = xcalloc(1, sizeof *ctx);
-	ctx->session = s;
-	ctx->done = done;
-	ctx->arg = arg;
-	ctx->resumed = resumed;
-	ctx->launch_path = xprintf("%s/launch", runtime);
-	if (write_launch_file(ctx->launch_path, s->cwd, env, argv) != 0) {
-		char *msg = xprintf("Writing the launch file: %s", strerror(errno));
-		create_fail(ctx, 500, msg);
-		free(msg);
-		goto out;
-	}
-	/* The row exists before the agent starts, so its first hook finds it. */
-	if (resumed) {
-		old = session_db_json(s->id);
-		if (old != NULL) {
-			/* Resume keeps the original creation time and cwd. */
-			sqlite3_stmt *stmt = db_stmt("SELECT created_at, cwd FROM "
-			    "sessions WHERE id = ?");
-			sqlite3_bind_text(stmt, 1, s->id, -1, SQLITE_STATIC);
-			if (sqlite3_step(stmt) == SQLITE_ROW) {
-				s->created_at = sqlite3_column_int64(stmt, 0);
-				free(s->cwd);
-				s->cwd = xstrdup(db_column_text(stmt, 1));
-			}
-			db_stmt_done(stmt);
-		}
-	}
-	if (db_save(s, !resumed) != 0) {
-		create_fail(ctx, 500, "Saving the session failed");
-		goto out;
-	}
-	quoted = tmux_quote(ctx->launch_path, strlen(ctx->launch_path));
-	launcher = tmux_quote(sessions.self_exe, strlen(sessions.self_exe));
-	tmux_command(create_launched, ctx, "new-session -d -s codepiper-%s "
-	    "-x 120 -y 30 -P -F \"#{session_id} #{window_id} #{pane_id} "
-	    "#{pane_pid}\" -- %s --launch %s", s->id, launcher, quoted);
-	goto out;
-
-fail:
-	done(NULL, status, cause != NULL ? cause : "Session creation failed", arg);
-out:
-	if (old != NULL)
-		json_decref(old);
-	if (have_worktree)
-		git_worktree_info_free(&wt);
-	if (env != NULL)
-		json_decref(env);
-	if (argv != NULL)
-		json_decref(argv);
-	if (set_vars != NULL)
-		json_decref(set_vars);
-	free(runtime);
-	free(settings);
-	free(cause);
-	free(exe);
-	free(quoted);
-	free(launcher);
 }
 
 /* ---- stop, kill, resume ---------------------------------------------- */
@@ -1058,6 +1307,13 @@ session_resume(const char *id, session_done_cb done, void *arg)
 
 	if (live != NULL) {
 		done(live, 200, NULL, arg);
+		return;
+	}
+	if (worktree_closing(id)) {
+		/* Its worktree is being removed: resuming there now would race. */
+		msg = xprintf("Session %s is still stopping; retry in a moment", id);
+		done(NULL, 409, msg, arg);
+		free(msg);
 		return;
 	}
 	if ((row = session_db_json(id)) == NULL) {
@@ -1536,6 +1792,7 @@ sessions_init(struct event_base *base, const char *data_dir,
 	char *cause = NULL;
 
 	TAILQ_INIT(&sessions.live);
+	TAILQ_INIT(&sessions.closing);
 	sessions.base = base;
 	sessions.data_dir = xstrdup(data_dir);
 	sessions.tmux_socket = xstrdup(tmux_socket);

@@ -6,7 +6,10 @@
  * sessions table. The status in memory and in the database are one value.
  *
  * Operations that wait on tmux finish through a callback; the callback gets
- * an HTTP-ish status (2xx ok) and an error message when not ok.
+ * an HTTP-ish status (2xx ok) and an error message when not ok. Worktree
+ * creation and removal (libgit2, blocking) run on the worker pool, so a
+ * worktree create or stop answers later, and the spec passed to
+ * session_create need only live until the call returns.
  */
 #ifndef CODEPIPER_SESSION_H
 #define CODEPIPER_SESSION_H

@@ -40,5 +40,36 @@ call POST "/sessions/$id/resume"
 is "$STATUS" 400 "resume after the worktree was removed fails clearly"
 like "$(jq -r .error <<<"$BODY")" "^Working directory does not exist" "saying why"
 
+# git runs off the event loop: hold libgit2 on a FIFO (it opens
+# .git/info/attributes while checking the worktree out, and open() waits for a
+# writer) and /health must still answer while the create is pending.
+attrs=$repo/.git/info/attributes
+mkdir -p "$repo/.git/info" && mkfifo "$attrs"
+curl -s -m 30 -o "$tmp/slow.json" -w '%{http_code}' --unix-socket "$SOCK" \
+	-X POST -H 'Content-Type: application/json' --data-binary \
+	"{\"provider\":\"claude-code\",\"cwd\":\"$repo\",\"worktree\":{\"branch\":\"slow\",\"createBranch\":true}}" \
+	http://localhost/sessions >"$tmp/slow.status" &
+slow=$!
+ok "wait_for -t 20 compgen -G '$repo/.git/worktrees/*/HEAD' >/dev/null" "git is creating the worktree"
+health=$(curl -s -m 5 -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/health)
+is "$health" 200 "GET /health answers while git is blocked"
+ok "kill -0 $slow" "the create is still waiting for git meanwhile"
+pending=$(basename "$(dirname "$(compgen -G "$repo/.git/worktrees/*/HEAD")")")
+call POST "/sessions/$pending/kill"
+is "$STATUS" 404 "a kill before the session exists finds no session"
+# Let go: O_RDWR never blocks on a FIFO and counts as the writer git waits for.
+exec 3<>"$attrs"
+rm -f "$attrs"
+exec 3>&-
+wait "$slow"
+is "$(cat "$tmp/slow.status")" 201 "then the worktree session is created"
+id=$(jq -r .session.id <"$tmp/slow.json")
+is "$id" "$pending" "the one git was making"
+wt=$(jq -r .session.metadata.worktree.worktreePath <"$tmp/slow.json")
+ok "[ -d '$wt' ]" "in its worktree"
+call POST "/sessions/$id/kill"
+is "$STATUS" 200 "kill"
+ok "[ ! -d '$wt' ]" "the worktree is removed before kill answers"
+
 agentd_clean_exit
 done_testing
