@@ -23,7 +23,7 @@ else
 CFLAGS_OPT = -O2
 LDFLAGS_SAN =
 endif
-CFLAGS	+= $(CFLAGS_BASE) $(CFLAGS_OPT)
+CFLAGS	+= $(CFLAGS_BASE) $(CFLAGS_OPT) $(EXTRA_CFLAGS)
 LDFLAGS	+= $(LDFLAGS_SAN)
 LIBS_AGENTD = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -l:libscrypt.a -lpthread -lm
 LIBS_CLI    = -ljansson
@@ -137,6 +137,25 @@ test: deps-check
 
 browser: deps-check san
 	bash scripts/browser-tests.sh
+
+# libFuzzer targets for every parser of outside input (clang; not part of
+# `make test`). FUZZ_SECONDS bounds each run.
+FUZZ_SRCS    = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+	$(MAKE) O=build/fuzz SAN=1 CC=clang EXTRA_CFLAGS=-fsanitize=fuzzer-no-link build/fuzz/lib/libagentd.a build/fuzz/lib/libcommon.a
+	@mkdir -p build/fuzz/bin
+	@set -e; for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+		clang $(CFLAGS_BASE) -O1 -g -fsanitize=fuzzer,address,undefined -o build/fuzz/bin/$$n $$f \
+			build/fuzz/lib/libagentd.a build/fuzz/lib/libcommon.a $(LIBS_AGENTD); \
+		mkdir -p build/fuzz/corpus/$$n; \
+		echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		if ! build/fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		    -artifact_prefix=build/fuzz/ build/fuzz/corpus/$$n >build/fuzz/$$n.log 2>&1; then \
+			tail -40 build/fuzz/$$n.log; exit 1; fi; \
+		tail -1 build/fuzz/$$n.log; \
+	done
 
 run: deps-check all
 	CODEPIPER_BIN=$(CURDIR)/$(O)/bin sh scripts/run.sh

@@ -229,7 +229,10 @@ shell_words(const char *s, struct words *w)
 	return 0;
 
 fail:
+	/* Nothing half-split is handed back: the caller owns no words. */
 	free(t.s);
+	words_free(w);
+	memset(w, 0, sizeof *w);
 	return -1;
 }
 
